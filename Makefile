@@ -1,0 +1,44 @@
+# The two README commands: `make demo` and `make test`. Each sets up .venv on its own on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lgmot-installed
+# torch first, pinned to the CPU build that lies on disk: a range alone would pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+export LGMOT_PROGRESS ?= 0
+
+.PHONY: demo test install clean-check export-check nbtest pytest lint clean
+
+$(STAMP): pyproject.toml setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(STAMP)
+
+## make demo: the main job on the embedded synthetic default
+demo: $(STAMP)
+	$(BIN)/lgmot demo --out demo_out
+
+## make test: notebooks clean, lgmot/ in sync with nbs/, notebook tests, pytest suite
+test: $(STAMP) clean-check export-check nbtest pytest
+
+# nbdev-clean must change nothing: a notebook with outputs or stray metadata fails.
+clean-check: $(STAMP)
+	@bash tools/check_unchanged.sh nbs -- $(BIN)/nbdev-clean
+
+# nbdev-export must change nothing: lgmot/ is generated from nbs/ and committed.
+export-check: $(STAMP)
+	@bash tools/check_unchanged.sh lgmot -- $(BIN)/nbdev-export
+
+nbtest: $(STAMP)
+	$(BIN)/nbdev-test --n-workers 2
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+clean:
+	rm -rf demo_out reports .pytest_cache
