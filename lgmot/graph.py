@@ -305,7 +305,7 @@ def motion_giou(nodes: Nodes, edges: torch.Tensor, max_length: int, horizon: int
     g = torch.where(can[i] & can[j], g, torch.full_like(g, -2.0))
     return torch.nan_to_num(g, nan=-2.0).clamp(-2.0, 1.0)
 
-# %% ../nbs/06_graph.ipynb #7d3b037e
+# %% ../nbs/06_graph.ipynb #c03825f9
 SIGMA_APP = 20.0   # appearance distance scale of the motion pruning score (REFERENCE 3.2)
 
 def motion_weight(method: str) -> float:
@@ -321,7 +321,14 @@ def feet(box: torch.Tensor) -> torch.Tensor:
 def appearance_distance(nodes: Nodes, edges: torch.Tensor) -> torch.Tensor:
     "(E,) L2 distance of the mean appearances of the two ends of each edge; 0 without appearance."
     if nodes.app is None: return torch.zeros(edges.shape[1], dtype=nodes.box_start.dtype, device=nodes.device)
-    return (nodes.app[edges[0]] - nodes.app[edges[1]]).norm(dim=1)
+    app, n = nodes.app, nodes.num_nodes
+    # Candidate edges outnumber nodes by orders of magnitude at deep levels (every pair in a 150-frame chunk), so
+    # gathering (E, D) endpoint pairs costs gigabytes. A node-by-node distance table is N^2 instead of E*D;
+    # beyond a few thousand nodes, gather in bounded chunks.
+    if n <= 4096:
+        return torch.cdist(app, app, compute_mode="use_mm_for_euclid_dist")[edges[0], edges[1]]
+    return torch.cat([(app[e[0]] - app[e[1]]).norm(dim=1) for e in edges.split(16384, dim=1)]) if edges.shape[1] \
+        else torch.zeros(0, dtype=app.dtype, device=app.device)
 
 def pruning_scores(nodes: Nodes, edges: torch.Tensor, method: str, motion: torch.Tensor | None = None) -> torch.Tensor:
     "(E,) pruning score of each candidate edge (lower = better). motion: (E,) motion GIoU, needed by `motion_w`."

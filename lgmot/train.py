@@ -26,7 +26,8 @@ from .model import LgmotNet, edge_probabilities, lgmot_loss
 __all__ = ['METRIC_FIELDS', 'greedy_projection', 'exact_projection', 'round_edges', 'connected_components', 'TrainSequence',
            'encode_language', 'prepare_sequence', 'toy_train_sequence', 'Clip', 'clip_nodes', 'hierarchy_forward',
            'forward_edge_labels', 'training_clips', 'epoch_batches', 'active_depth', 'HierarchyLoss', 'model_for',
-           'init_distributed', 'weights_digest', 'save_model', 'load_model', 'train', 'read_metrics']
+           'init_distributed', 'weights_digest', 'save_model', 'load_model', 'train', 'read_metrics', 'text_cache_root',
+           'load_sequences']
 
 # %% ../nbs/08_train.ipynb #a7a89064
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -404,3 +405,26 @@ def read_metrics(run) -> pd.DataFrame:
     p = Path(run) / "metrics.csv"
     if not p.exists(): raise LgmotError("no metrics.csv: the run has not finished an epoch", p)
     return pd.read_csv(p)
+
+# %% ../nbs/08_train.ipynb #01a9ce79
+def text_cache_root(cfg: Config) -> Path:
+    "Where text embeddings are cached."
+    return Path(cfg.data.cache_root or os.environ.get("LGMOT_CACHE", "~/.cache/lgmot")).expanduser() / "text"
+
+def load_sequences(root, split: str | None, cfg: Config, device: str = "cpu", seqs: list[str] | None = None) -> list[TrainSequence]:
+    "Prepare the sequences of `split` (or all, or the named `seqs`) under `root` for `cfg`."
+    from lgmot.data.mot import find_sequences
+    from lgmot.features.appearance import get_appearance_encoder
+    from lgmot.features.text import TextEmbeddingCache, get_text_encoder
+    dirs = find_sequences(root, split)
+    if seqs:
+        by_name = {p.name: p for p in dirs}
+        missing = [s for s in seqs if s not in by_name]
+        if missing: raise LgmotError(f"sequence(s) not found: {', '.join(missing)}", root)
+        dirs = [by_name[s] for s in seqs]
+    if not dirs: raise LgmotError(f"no sequences found{' for split ' + split if split else ''}", root)
+    app = None if cfg.data.appearance == "none" else get_appearance_encoder(cfg.data.appearance, device=device)
+    text = cache = None
+    if cfg.language.enabled:
+        text, cache = get_text_encoder(cfg.data.text_encoder, device=device), TextEmbeddingCache(text_cache_root(cfg))
+    return [prepare_sequence(d, cfg, app, text, cache, device=device) for d in progress(dirs, desc="prepare")]

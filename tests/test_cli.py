@@ -1,0 +1,72 @@
+"The command line as a user meets it: synth -> train -> track -> eval, bad input, and the demo."
+import json, subprocess, sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lgmot.cli import main
+
+TINY = ["graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
+        "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "language.spg_levels=[true,true]",
+        "train.epochs=2", "train.batch_size=2", "train.save_every=1", "model.steps=3", "data.appearance=none"]
+
+
+def lgmot(*args):
+    return subprocess.run([sys.executable, "-c", "import sys; from lgmot.cli import main; sys.exit(main())", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_synth_train_track_eval_from_the_command_line(tmp_path):
+    data = tmp_path / "data"
+    r = lgmot("synth", "--out", str(data), "--domains", "street", "--train", "1", "--val", "0", "--test", "1",
+              "--frames", "30", "--width", "320", "--height", "180")
+    assert r.returncode == 0, r.stderr
+    r = lgmot("train", "--data", str(data), "--split", "synth-street-train", "--out", str(tmp_path / "runs"),
+              "--name", "tiny", "--set", *TINY)
+    assert r.returncode == 0, r.stderr
+    run = tmp_path / "runs" / "tiny"
+    assert (run / "model.pt").exists() and (run / "config.yaml").exists()
+    assert json.loads((run / "run.json").read_text())["text_encoder"].startswith("minilm")
+    r = lgmot("track", "--data", str(data / "SYNTH" / "test"), "--out", str(tmp_path / "res"), "--model", str(run / "model.pt"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "res" / "street-002.txt").exists()
+    r = lgmot("eval", "--gt", str(data / "SYNTH" / "test"), "--results", f"mine={tmp_path / 'res'}",
+              "--peers", "bytetrack", "--distractors", "none", "--json-out", str(tmp_path / "m.json"))
+    assert r.returncode == 0, r.stderr
+    assert "mine" in r.stdout and "bytetrack" in r.stdout
+    assert "mine" in json.loads((tmp_path / "m.json").read_text())
+    # resume of a finished run changes nothing and keeps the folder
+    r = lgmot("train", "--data", str(data), "--split", "synth-street-train", "--resume", str(run))
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--data", "/no/where"], "data root not found"),
+    (["train", "--data", ".", "--preset", "sota"], "unknown preset 'sota'"),
+    (["train", "--data", ".", "--set", "model.steps=x"], "model.steps expects int"),
+    (["track", "--data", "/no/where", "--out", "o"], "data root not found"),
+    (["eval", "--gt", ".", "--results", "/no/such/dir"], "result folder not found"),
+])
+def test_bad_input_is_one_line_and_non_zero(args, message):
+    r = lgmot(*args)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+
+
+def test_help_of_every_command():
+    for cmd in ("synth", "train", "track", "eval", "demo"):
+        r = lgmot(cmd, "--help")
+        assert r.returncode == 0 and f"lgmot {cmd}" in r.stdout
+
+
+def test_demo_end_to_end_small(tmp_path):
+    r = lgmot("demo", "--out", str(tmp_path), "--frames", "40", "--epochs", "1", "--appearance", "none",
+              "--set", "train.depth_pretrain_iterations=1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    run = next(tmp_path.iterdir())
+    table = pd.read_csv(run / "results" / "table.csv", index_col=0)
+    assert {"lgmot", "baseline", "oracle", "bytetrack", "bytetrack+interp"} <= set(table.index)
+    assert table.loc["oracle", "IDF1"] > 90   # ground-truth decisions on the synthetic test split
+    assert (run / "preview.png").exists() and (run / "runs" / "lgmot" / "model.pt").exists()

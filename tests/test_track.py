@@ -1,0 +1,68 @@
+"Tracking end to end: oracle upper bound on real data, sequences without gt or frames, safe outputs."
+import json, shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lgmot.core import LgmotError, apply_overrides, preset
+from lgmot.data.mot import read_result_file
+from lgmot.eval import evaluate
+from lgmot.track import track_dataset
+from lgmot.train import train, toy_train_sequence
+
+SMALL = ["graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
+         "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "language.spg_levels=[false,false]",
+         "language.isg=false", "train.batch_size=2", "train.clip_stride=5", "model.steps=4", "train.epochs=40", "train.lr=1e-2", "train.depth_pretrain_iterations=30",
+         "train.save_every=40"]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    cfg = apply_overrides(preset("baseline"), SMALL)
+    run = train(cfg, [toy_train_sequence(n_tracks=3, n_frames=20)], tmp_path_factory.mktemp("runs"), verbose=False)
+    return run / "model.pt"
+
+
+def _copy_without(src: Path, dst: Path, drop=("gt",)):
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*drop))
+    return dst
+
+
+def test_oracle_on_real_mot17_is_a_high_upper_bound(data_root, tmp_path):
+    root = data_root / "MOT17-full" / "train"
+    rep = track_dataset(root, tmp_path / "oracle", oracle=True, seqs=["MOT17-09"])
+    assert rep["sequences"]["MOT17-09"]["tracks"] > 10
+    t = evaluate(root, tmp_path / "oracle", seqs=["MOT17-09"]).table
+    # ground-truth decisions on the pruned graph: few switches, association far above any peer's (~41-48 AssA)
+    assert t.loc["MOT17-09", "IDSW"] < 20 and t.loc["MOT17-09", "AssA"] > 60
+
+
+def test_tracks_a_sequence_without_gt_and_frames(data_root, tmp_path, tiny_model):
+    seq = _copy_without(data_root / "MOT17-full" / "train" / "MOT17-09", tmp_path / "data" / "MOT17-09")
+    assert not (seq / "gt").exists() and not (seq / "img1").exists()
+    rep = track_dataset(tmp_path / "data", tmp_path / "out", model_path=tiny_model)
+    res = read_result_file(tmp_path / "out" / "MOT17-09.txt")
+    assert len(res) > 0 and res["id"].min() == 1
+    assert rep["sequences"]["MOT17-09"]["frames"] == 525
+    assert json.loads((tmp_path / "out" / "track.json").read_text())["commit"]
+
+
+def test_never_overwrites_results_and_checks_inputs_first(tmp_path, tiny_model, data_root):
+    _copy_without(data_root / "MOT17-full" / "train" / "MOT17-09", tmp_path / "data" / "MOT17-09")
+    out = tmp_path / "out"; out.mkdir(); (out / "MOT17-09.txt").write_text("keep me\n")
+    with pytest.raises(LgmotError, match="already exist"):
+        track_dataset(tmp_path / "data", out, model_path=tiny_model)
+    assert (out / "MOT17-09.txt").read_text() == "keep me\n"
+    # a malformed det file in a second sequence: nothing at all is written for the good one
+    bad = _copy_without(data_root / "MOT17-full" / "train" / "MOT17-11", tmp_path / "data" / "MOT17-11")
+    (bad / "det" / "det.txt").write_text("1,-1,10,10,-5,20,0.9\n")
+    with pytest.raises(LgmotError, match=r"det\.txt:1"):
+        track_dataset(tmp_path / "data", tmp_path / "out2", model_path=tiny_model)
+    assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").iterdir())
+
+
+def test_bad_model_file_is_one_clear_error(tmp_path, data_root):
+    junk = tmp_path / "junk.pt"; junk.write_bytes(b"not a model")
+    with pytest.raises(LgmotError, match="junk.pt"):
+        track_dataset(data_root / "MOT17-full" / "train", tmp_path / "o", model_path=junk)
