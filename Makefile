@@ -35,7 +35,7 @@ export-check: $(STAMP)
 	@bash tools/check_unchanged.sh lgmot -- $(BIN)/nbdev-export
 
 nbtest: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 2
+	$(BIN)/nbdev-test --n-workers 2 --skip-folder-re '^runs$$'
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -31,7 +31,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #488e4260
+# %% ../nbs/00_core.ipynb #519d36a7
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -76,6 +76,8 @@ class ModelConfig:
     class_steps: int = 0           # classifier after the last `class_steps` steps; 0 = all but the first (11 of 12)
     share_weights: str = "all_but_first"  # none | all_but_first | all
     edge_level_embed: bool = True
+    edge_norm: bool = True         # standardise edge features with training-set statistics (lgmot; the original: raw)
+    aggregation: str = "mean"      # mean (lgmot) | sum (the original MPNTrack): how a node combines its messages
 
     @property
     def n_class_steps(self) -> int: return self.class_steps or max(self.steps - 1, 1)
@@ -140,10 +142,10 @@ def get_dotted(cfg, key: str):
         obj = getattr(obj, part)
     return obj
 
-# %% ../nbs/00_core.ipynb #0eb3a344
+# %% ../nbs/00_core.ipynb #8c781ddc
 _CHOICES = {
     "device": None, "model.node_input": ("zero", "appearance"),
-    "model.share_weights": ("none", "all_but_first", "all"), "language.alignment": ("kl", "infonce"),
+    "model.share_weights": ("none", "all_but_first", "all"), "model.aggregation": ("mean", "sum"), "language.alignment": ("kl", "infonce"),
     "language.scene_projection": ("pool", "learned"), "language.instance_projection": ("pool", "learned"),
     "track.rounding": ("exact", "greedy"),
 }

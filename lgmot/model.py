@@ -13,9 +13,9 @@ from torch_geometric.data import Data
 from .core import Config, ModelConfig, LgmotError
 
 # %% auto #0
-__all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'ModelOutput', 'LgmotNet', 'edge_forward_mask',
-           'count_parameters', 'focal_loss', 'kl_alignment', 'info_nce', 'lgmot_loss', 'edge_probabilities',
-           'loss_gradients']
+__all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'ModelOutput', 'LgmotNet', 'fit_edge_normalization',
+           'edge_forward_mask', 'count_parameters', 'focal_loss', 'kl_alignment', 'info_nce', 'lgmot_loss',
+           'edge_probabilities', 'loss_gradients']
 
 # %% ../nbs/07_model.ipynb #39e90dde
 def mlp(in_dim: int, dims: list[int]) -> nn.Sequential:
@@ -27,12 +27,15 @@ def mlp(in_dim: int, dims: list[int]) -> nn.Sequential:
         in_dim = d
     return nn.Sequential(*layers)
 
-# %% ../nbs/07_model.ipynb #dc44b9e4
+# %% ../nbs/07_model.ipynb #fa7cc298
 class MPN(nn.Module):
     "One level's message passing network. See the notebook text for the architecture."
     def __init__(self, node_in_dim: int, edge_in_dim: int, m: ModelConfig):
         super().__init__()
         self.node_in_dim, self.edge_in_dim, self.steps, self.n_class_steps = node_in_dim, edge_in_dim, m.steps, m.n_class_steps
+        # The original sums messages (MPNTrack); summed over up to k=10 neighbours and compounded over 12 steps they
+        # stall training for hundreds of iterations. lgmot averages by default (`model.aggregation`), see below.
+        self.mean_messages = m.aggregation == "mean"
         self.node_enc1 = mlp(node_in_dim, [m.node_hidden])                       # D -> 128 (+ReLU): ISG's layer
         self.node_enc2 = mlp(m.node_hidden, [m.node_dim])                        # 128 -> 32
         self.edge_enc = mlp(edge_in_dim, [*m.edge_hidden, m.edge_dim])           # F -> 18 -> 18 -> 16
@@ -54,18 +57,24 @@ class MPN(nn.Module):
         row, col = edge_index
         fut, past = edge_forward, ~edge_forward
         first_classified = self.steps - self.n_class_steps + 1
+        if self.mean_messages:   # neighbours per direction, for mean aggregation (at least 1 to avoid 0/0)
+            ones = torch.ones(row.shape[0], 1, device=h.device, dtype=h.dtype)
+            deg_past = torch.zeros(h.shape[0], 1, device=h.device, dtype=h.dtype).index_add_(0, row[past], ones[past]).clamp_min(1)
+            deg_future = torch.zeros(h.shape[0], 1, device=h.device, dtype=h.dtype).index_add_(0, row[fut], ones[fut]).clamp_min(1)
         logits, embeddings = [], []
         for step in range(1, self.steps + 1):
             e = self.edge_update(torch.cat([h[row], h[col], e0, e], 1))
             msg = torch.cat([h[col], e], 1)
             from_past = torch.zeros_like(h).index_add_(0, row[past], self.flow_in(msg[past]))
             from_future = torch.zeros_like(h).index_add_(0, row[fut], self.flow_out(msg[fut]))
+            if self.mean_messages:
+                from_past, from_future = from_past / deg_past, from_future / deg_future
             h = self.node_update(torch.cat([from_past, from_future], 1))
             if step >= first_classified:
                 logits.append(self.classifier(e).squeeze(1)); embeddings.append(e)
         return logits, embeddings, hidden
 
-# %% ../nbs/07_model.ipynb #b31d3eee
+# %% ../nbs/07_model.ipynb #d92325ac
 SHARE_PATTERNS = {"none": lambda L: list(range(L)), "all_but_first": lambda L: [0] + [1] * (L - 1), "all": lambda L: [0] * L}
 
 @dataclass
@@ -98,6 +107,9 @@ class LgmotNet(nn.Module):
         self.edge_in_dims = [6 if all(l == 0 for l, k in enumerate(self.level_to_mpn) if k == i) else 7 for i in range(n_mpn)]
         self.mpns = nn.ModuleList([MPN(self.node_in_dim, f, m) for f in self.edge_in_dims])
         self.level_embed = nn.Embedding(L, m.edge_dim) if m.edge_level_embed else None
+        # per-level edge-feature statistics (identity until `fit_edge_normalization`); saved with the weights
+        self.register_buffer("edge_mean", torch.zeros(L, max(self.edge_in_dims)))
+        self.register_buffer("edge_std", torch.ones(L, max(self.edge_in_dims)))
         self.scene_proj = self.inst_proj = None
         if lang.scene_projection == "learned" and any(lang.spg_levels):
             if not scene_dim: raise LgmotError("language.scene_projection=learned needs the scene embedding width (scene_dim)")
@@ -123,6 +135,9 @@ class LgmotNet(nn.Module):
     def forward(self, data: Data, level: int, with_language: bool = False) -> ModelOutput:
         mpn = self.mpn(level)
         edge_attr = data.edge_attr.float()
+        if self.model_cfg.edge_norm:
+            f = edge_attr.shape[1]
+            edge_attr = (edge_attr - self.edge_mean[level, :f]) / self.edge_std[level, :f]
         if edge_attr.shape[1] < mpn.edge_in_dim:   # level-0 edges into an MPN shared with deeper levels
             pad = torch.full((edge_attr.shape[0], mpn.edge_in_dim - edge_attr.shape[1]), -2.0, device=edge_attr.device)
             edge_attr = torch.cat([edge_attr, pad], 1)
@@ -154,6 +169,21 @@ class LgmotNet(nn.Module):
             raise LgmotError("instance guidance (ISG) is on but the level-0 graph has no inst_emb/inst_valid; give instance texts or switch ISG off")
         inst = inst.float()
         return self.inst_proj(inst) if self.inst_proj is not None else _pool_to(inst, self.model_cfg.node_hidden)
+
+@torch.no_grad()
+def fit_edge_normalization(model: LgmotNet, edge_attrs: dict[int, list[torch.Tensor]]) -> None:
+    """Set the per-level edge-feature mean and std from training graphs. edge_attrs: {level: [(E, F) tensors]}.
+    The original feeds raw features (seconds, height-normalised offsets, log ratios, raw appearance distances of
+    very different scales); standardising them lets the same network leave the 'every edge is negative' plateau in
+    a fraction of the iterations, which matters on a CPU budget. Constant columns (no appearance) keep std 1."""
+    for level, mats in edge_attrs.items():
+        mats = [m.float() for m in mats if m.numel()]
+        if not mats: continue
+        x = torch.cat(mats)
+        std = x.std(0, unbiased=False)
+        f = x.shape[1]
+        model.edge_mean[level, :f] = x.mean(0).to(model.edge_mean.device)
+        model.edge_std[level, :f] = torch.where(std > 1e-6, std, torch.ones_like(std)).to(model.edge_std.device)
 
 def edge_forward_mask(data: Data) -> torch.Tensor:
     "(E,) bool: the earlier -> later copies (`data.edge_forward`, or from node times when absent)."

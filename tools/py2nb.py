@@ -3,10 +3,10 @@
 Authoring aid only: the notebooks in `nbs/` are the source of truth and are committed; drafts are not.
 Usage: python tools/py2nb.py DRAFT.py nbs/NN_name.ipynb   (and --to-py NB DRAFT.py for the reverse)
 """
-import re, sys
+import json, re, sys
 import nbformat
 
-_CELL = re.compile(r"^# %%(?P<md> \[markdown\])?[^\n]*$", re.M)
+_CELL = re.compile(r"^# %%(?P<md> \[markdown\])?(?: tags=(?P<tags>\[[^\]]*\]))?[^\n]*$", re.M)
 
 def percent_to_notebook(text: str) -> nbformat.NotebookNode:
     "Split `text` at `# %%` markers into code and markdown cells."
@@ -19,7 +19,9 @@ def percent_to_notebook(text: str) -> nbformat.NotebookNode:
             lines = [re.sub(r"^# ?", "", l) for l in body.splitlines()]
             nb.cells.append(nbformat.v4.new_markdown_cell("\n".join(lines).strip("\n")))
         elif body.strip():
-            nb.cells.append(nbformat.v4.new_code_cell(body))
+            cell = nbformat.v4.new_code_cell(body)
+            if m.group("tags"): cell.metadata["tags"] = json.loads(m.group("tags"))  # e.g. papermill's "parameters"
+            nb.cells.append(cell)
     # stable cell ids (nbformat draws random ones), so regenerating a notebook does not churn lgmot/
     import hashlib
     for i, c in enumerate(nb.cells): c["id"] = hashlib.sha1(f"{i}:{c.source}".encode()).hexdigest()[:8]
@@ -32,7 +34,8 @@ def notebook_to_percent(nb) -> str:
         if c.cell_type == "markdown":
             out.append("# %% [markdown]\n" + "\n".join(("# " + l).rstrip() for l in c.source.splitlines()))
         else:
-            out.append("# %%\n" + c.source)
+            tags = c.get("metadata", {}).get("tags")
+            out.append(("# %% tags=" + json.dumps(tags) if tags else "# %%") + "\n" + c.source)
     return "\n\n".join(out) + "\n"
 
 if __name__ == "__main__":

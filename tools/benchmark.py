@@ -1,0 +1,90 @@
+"""Benchmarks reported in the README and the issues (not timed tests). Run: .venv/bin/python tools/benchmark.py [part ...]
+
+Parts: train (seconds per iteration and peak memory, lgmot preset, a 150-frame synthetic clip of ~15 people),
+memory (tracking peak memory of a 600- vs a 3000-frame sequence), speed (tracking fps of lgmot vs ByteTrack on the
+same sequence, one run), appearance (MobileNetV2 crops per second at batch 64). Each part runs in its own process so
+that peak memory is its own. Prints one JSON object per part.
+"""
+import json, os, resource, subprocess, sys, tempfile, time
+from pathlib import Path
+
+def _peak_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def part_train():
+    import torch
+    from lgmot.core import apply_overrides, preset, seed_everything
+    from lgmot.data.synth import make_sequence
+    from lgmot.train import HierarchyLoss, edge_statistics_sample, load_sequences, model_for, training_clips
+    from lgmot.model import fit_edge_normalization
+    d = tempfile.mkdtemp()
+    make_sequence(f"{d}/SYNTH/train/street-001", "street", n_frames=150, n_people=15, seed=1)
+    cfg = apply_overrides(preset("lgmot"), ["data.appearance=none"])
+    seqs = load_sequences(d, None, cfg); clips = training_clips(seqs, cfg)
+    seed_everything(0); model = model_for(cfg, seqs)
+    fit_edge_normalization(model, edge_statistics_sample(clips, cfg))
+    step, opt = HierarchyLoss(model, cfg, "cpu"), torch.optim.Adam(model.parameters(), 3e-4)
+    out = {"part": "train", "threads": torch.get_num_threads(), "dets_in_clip": int(len(seqs[0].dets)), "batch_clips": 1}
+    for depth in (1, cfg.graph.depth):
+        times = []
+        for _ in range(5):
+            t = time.perf_counter(); parts, _ = step(clips[:1], depth); opt.zero_grad(); parts["total"].backward(); opt.step()
+            times.append(time.perf_counter() - t)
+        out[f"s_per_iter_depth{depth}"] = round(sorted(times)[len(times) // 2], 3)
+    out["peak_rss_mb"] = round(_peak_mb())
+    return out
+
+def _geometry_sequence(root, n_frames, seed):
+    "A long synthetic sequence without frames: gt and det only (tracking memory and speed do not need pixels)."
+    import shutil
+    from lgmot.data.synth import make_sequence
+    seq = Path(root) / f"long-{n_frames}"
+    make_sequence(seq, "street", n_frames=n_frames, width=320, height=180, n_people=15, seed=seed)
+    shutil.rmtree(seq / "img1")
+    return seq
+
+def part_memory(n_frames):
+    from lgmot.track import track_dataset
+    from lgmot.train import toy_train_sequence
+    d = tempfile.mkdtemp()
+    _geometry_sequence(d, n_frames, 3)
+    base = _peak_mb()
+    t = time.perf_counter()
+    rep = track_dataset(d, Path(d) / "out")
+    s = next(iter(rep["sequences"].values()))
+    return {"part": f"memory-{n_frames}", "frames": n_frames, "detections": s["detections"], "seconds": round(time.perf_counter() - t, 1),
+            "peak_rss_mb": round(_peak_mb()), "rss_before_tracking_mb": round(base)}
+
+def part_speed():
+    from lgmot.core import find_data_root
+    from lgmot.data.mot import load_sequence
+    from lgmot.eval import run_peer
+    from lgmot.track import load_tracker, track_sequence
+    from lgmot.train import prepare_sequence
+    root = find_data_root()
+    seq_dir = root / "MOT17-full" / "train" / "MOT17-11"
+    model, cfg = load_tracker()
+    ts = prepare_sequence(seq_dir, cfg)
+    timing = {}
+    track_sequence(model, ts, cfg, timings=timing)
+    seq = load_sequence(seq_dir)
+    t = time.perf_counter(); run_peer("bytetrack", seq); bt = time.perf_counter() - t
+    frames = seq.info.length
+    return {"part": "speed", "sequence": "MOT17-11", "frames": frames, "lgmot_fps": round(frames / timing["seconds"], 1),
+            "bytetrack_fps": round(frames / bt, 1), "lgmot_over_bytetrack": round(bt / timing["seconds"], 3)}
+
+def part_appearance():
+    from lgmot.features.appearance import benchmark_encoder, get_appearance_encoder
+    return {"part": "appearance", **benchmark_encoder(get_appearance_encoder("mobilenetv2"), batch_size=64, n_batches=3)}
+
+PARTS = {"train": part_train, "memory600": lambda: part_memory(600), "memory3000": lambda: part_memory(3000),
+         "speed": part_speed, "appearance": part_appearance}
+
+if __name__ == "__main__":
+    os.environ.setdefault("LGMOT_PROGRESS", "0")
+    names = sys.argv[1:] or list(PARTS)
+    if len(names) == 1 and names[0] in PARTS:
+        import torch; torch.set_num_threads(2)
+        print(json.dumps(PARTS[names[0]]()))
+    else:
+        for n in names:
+            subprocess.run([sys.executable, __file__, n], check=False)
