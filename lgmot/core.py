@@ -289,7 +289,7 @@ def load_config(path) -> Config:
         raise LgmotError(f"not valid YAML: {getattr(e, 'problem', e)}", path, line) from None
     return config_from_dict(d or {}, path)
 
-# %% ../nbs/00_core.ipynb #ff048509
+# %% ../nbs/00_core.ipynb #d91212c9
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
     "Open a temporary file beside `path`; on success rename it onto `path`, on failure remove it."
@@ -300,6 +300,8 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; a result file should get the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)

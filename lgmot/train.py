@@ -288,7 +288,7 @@ def weights_digest(model: nn.Module) -> str:
         h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
 
-# %% ../nbs/08_train.ipynb #f5657706
+# %% ../nbs/08_train.ipynb #5275d704
 def save_model(path, model: LgmotNet, cfg: Config, extra: dict | None = None) -> Path:
     "A self-describing model file: weights, config dict and the widths needed to rebuild the network."
     return atomic_torch_save({"format": "lgmot-model-1", "config": config_to_dict(cfg), "state_dict": model.state_dict(),
@@ -303,6 +303,7 @@ def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
     cfg = config_from_dict(blob["config"], path)
     model = LgmotNet(cfg, node_in_dim=blob["node_in_dim"], scene_dim=blob["scene_dim"], inst_dim=blob["inst_dim"])
     _remember_dims(model, blob["node_in_dim"], blob["scene_dim"], blob["inst_dim"])
+    model.trained_depth = int(blob.get("trained_depth", cfg.graph.depth))
     try: model.load_state_dict(blob["state_dict"])
     except RuntimeError as e: raise LgmotError(f"weights do not fit the stored config: {str(e).splitlines()[0]}", path) from None
     return model.to(device).eval(), cfg
@@ -329,7 +330,7 @@ def _ckpt_state(model, opt, epoch, iteration, history):
     return {"format": "lgmot-ckpt-1", "model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
             "iteration": iteration, "history": history}
 
-# %% ../nbs/08_train.ipynb #d159184f
+# %% ../nbs/08_train.ipynb #9e74f075
 METRIC_FIELDS = ["epoch", "iteration", "depth", "total", "edge", "spg", "isg", "edge_acc", "seconds"]
 
 def train(cfg: Config, seqs: list[TrainSequence], out_dir="runs", run_name: str | None = None, resume=None,
@@ -403,7 +404,8 @@ def train(cfg: Config, seqs: list[TrainSequence], out_dir="runs", run_name: str 
             atomic_torch_save(state, last)
             _write_metrics(run / "metrics.csv", history)
     if rank == 0:
-        save_model(run / "model.pt", model, cfg)
+        # the deepest level the curriculum reached: deeper levels were never trained, and tracking skips them
+        save_model(run / "model.pt", model, cfg, {"trained_depth": active_depth(max(iteration - 1, 0), cfg)})
         _write_metrics(run / "metrics.csv", history)
         with atomic_write(run / "final.json") as f:
             json.dump({"weights_sha256": weights_digest(model), "epochs": len(history), "iterations": iteration,

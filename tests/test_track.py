@@ -66,3 +66,21 @@ def test_bad_model_file_is_one_clear_error(tmp_path, data_root):
     junk = tmp_path / "junk.pt"; junk.write_bytes(b"not a model")
     with pytest.raises(LgmotError, match="junk.pt"):
         track_dataset(data_root / "MOT17-full" / "train", tmp_path / "o", model_path=junk)
+
+
+def test_levels_the_curriculum_never_reached_are_not_used(tmp_path):
+    from lgmot.track import load_tracker
+    cfg = apply_overrides(preset("baseline"), SMALL + ["train.depth_pretrain_iterations=1000", "train.epochs=2"])
+    run = train(cfg, [toy_train_sequence(n_tracks=3, n_frames=20)], tmp_path, verbose=False)
+    with pytest.warns(UserWarning, match="trained 1 of 2 levels"):
+        model, _ = load_tracker(run / "model.pt")
+    assert model.trained_depth == 1
+
+
+def test_shipped_model_loads_and_tracks_without_frames(data_root, tmp_path):
+    from lgmot.track import default_model_path, load_tracker
+    assert default_model_path().exists()
+    model, cfg = load_tracker()
+    assert model.trained_depth == cfg.graph.depth and cfg.data.appearance == "none"
+    rep = track_dataset(data_root / "MOT17-full" / "train", tmp_path / "out", seqs=["MOT17-09"])
+    assert rep["sequences"]["MOT17-09"]["tracks"] > 10
