@@ -31,7 +31,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #519d36a7
+# %% ../nbs/00_core.ipynb #8dc5f01a
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -92,6 +92,7 @@ class LanguageConfig:
     alignment: str = "kl"          # kl (as LG-MOT) | infonce
     scene_projection: str = "pool"  # pool (AdaptiveAvgPool1d to the edge width, as LG-MOT) | learned
     instance_projection: str = "pool"  # pool to node_hidden | learned
+    target_scale: float = 1.0      # text vectors are multiplied by this before the softmax of SPG/ISG (1 = LG-MOT)
 
     @property
     def enabled(self) -> bool: return self.isg or any(self.spg_levels)
@@ -142,7 +143,7 @@ def get_dotted(cfg, key: str):
         obj = getattr(obj, part)
     return obj
 
-# %% ../nbs/00_core.ipynb #8c781ddc
+# %% ../nbs/00_core.ipynb #f5ace6a9
 _CHOICES = {
     "device": None, "model.node_input": ("zero", "appearance"),
     "model.share_weights": ("none", "all_but_first", "all"), "model.aggregation": ("mean", "sum"), "language.alignment": ("kl", "infonce"),
@@ -175,6 +176,7 @@ def validate(cfg: Config, source=None) -> Config:
     _check(m.steps >= 1, "model.steps must be >= 1", source)
     _check(0 <= m.class_steps <= m.steps, f"model.class_steps ({m.class_steps}) must be in [0, model.steps={m.steps}] (0 = all but the first)", source)
     _check(l.spg_weight >= 0 and l.isg_weight >= 0, "language weights must be >= 0", source)
+    _check(l.target_scale > 0, "language.target_scale must be > 0", source)
     _check(t.batch_size >= 1 and t.clip_stride >= 1 and t.epochs >= 0, "train.batch_size, clip_stride must be >= 1 and epochs >= 0", source)
     _check(0 <= cfg.track.clip_overlap < 1, "track.clip_overlap must be in [0, 1)", source)
     _check(0 < cfg.track.threshold < 1, "track.threshold must be in (0, 1)", source)

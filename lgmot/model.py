@@ -74,7 +74,7 @@ class MPN(nn.Module):
                 logits.append(self.classifier(e).squeeze(1)); embeddings.append(e)
         return logits, embeddings, hidden
 
-# %% ../nbs/07_model.ipynb #d92325ac
+# %% ../nbs/07_model.ipynb #9607a720
 SHARE_PATTERNS = {"none": lambda L: list(range(L)), "all_but_first": lambda L: [0] + [1] * (L - 1), "all": lambda L: [0] * L}
 
 @dataclass
@@ -160,7 +160,7 @@ class LgmotNet(nn.Module):
         t = self.scene_proj(scene) if self.scene_proj is not None else _pool_to(scene, self.model_cfg.edge_dim)
         batch = getattr(data, "batch", None)
         clip_of_edge = batch[data.edge_index[0]] if batch is not None else torch.zeros_like(data.edge_index[0])
-        return t[clip_of_edge]
+        return self.language.target_scale * t[clip_of_edge]
 
     def inst_target(self, data: Data) -> torch.Tensor:
         "(N, 128) the projected track text of each node, from `data.inst_emb` (N, Di)."
@@ -168,7 +168,8 @@ class LgmotNet(nn.Module):
         if inst is None or getattr(data, "inst_valid", None) is None:
             raise LgmotError("instance guidance (ISG) is on but the level-0 graph has no inst_emb/inst_valid; give instance texts or switch ISG off")
         inst = inst.float()
-        return self.inst_proj(inst) if self.inst_proj is not None else _pool_to(inst, self.model_cfg.node_hidden)
+        t = self.inst_proj(inst) if self.inst_proj is not None else _pool_to(inst, self.model_cfg.node_hidden)
+        return self.language.target_scale * t
 
 @torch.no_grad()
 def fit_edge_normalization(model: LgmotNet, edge_attrs: dict[int, list[torch.Tensor]]) -> None:

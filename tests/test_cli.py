@@ -36,6 +36,13 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "mine" in r.stdout and "bytetrack" in r.stdout
     assert "mine" in json.loads((tmp_path / "m.json").read_text())
+    # the language-free baseline trains from the same command line
+    r = lgmot("train", "--data", str(data), "--split", "synth-street-train", "--out", str(tmp_path / "runs"),
+              "--name", "base", "--preset", "baseline", "--set", *[t for t in TINY if "spg_levels" not in t],
+              "language.spg_levels=[false,false]")
+    assert r.returncode == 0, r.stderr
+    base = json.loads((tmp_path / "runs" / "base" / "final.json").read_text())["final"]
+    assert base["spg"] == 0 and base["isg"] == 0
     # resume of a finished run changes nothing and keeps the folder
     r = lgmot("train", "--data", str(data), "--split", "synth-street-train", "--resume", str(run))
     assert r.returncode == 0, r.stderr
