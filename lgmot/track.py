@@ -101,7 +101,7 @@ def track_sequence(model: LgmotNet | None, seq: TrainSequence, cfg: Config, orac
     if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
     return results_frame(seq, track_of_det, cfg)
 
-# %% ../nbs/09_track.ipynb #634cf728
+# %% ../nbs/09_track.ipynb #500a0fc1
 def default_model_path() -> Path:
     "The model file shipped inside the package."
     return package_dir() / "assets" / "default_model.pt"
@@ -125,21 +125,14 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     """Track every sequence under `data_root` (flat or nested; optionally a `split` or named `seqs`) and write
     `out_dir/<seq>.txt`, plus `out_dir/track.json` (config, model, commit, timings). All inputs are loaded and
     checked before anything is written; an existing result is never overwritten."""
-    from lgmot.data.mot import find_sequences
     from lgmot.features.appearance import get_appearance_encoder
-    from lgmot.train import prepare_sequence
+    from lgmot.train import prepare_sequence, select_sequences
     dev = resolve_device(device)
-    dirs = find_sequences(data_root, split)
+    dirs = select_sequences(data_root, split, seqs)
     model, cfg = (None, preset("baseline")) if oracle and model_path is None else load_tracker(model_path, dev)
     cfg = apply_overrides(cfg, list(overrides))
     cfg.data.det_name = det_name
     if min_conf is not None: cfg.data.min_conf = float(min_conf)
-    if seqs:
-        by_name = {p.name: p for p in dirs}
-        missing = [s for s in seqs if s not in by_name]
-        if missing: raise LgmotError(f"sequence(s) not found under the data root: {', '.join(missing)}", data_root)
-        dirs = [by_name[s] for s in seqs]
-    if not dirs: raise LgmotError("no sequences found (looked for folders holding seqinfo.ini)", data_root)
     out_dir = Path(out_dir)
     clash = [str(out_dir / f"{p.name}.txt") for p in dirs if (out_dir / f"{p.name}.txt").exists()]
     if clash: raise LgmotError(f"results already exist ({clash[0]}{' ...' if len(clash) > 1 else ''}); choose a new output folder", clash[0])

@@ -27,7 +27,7 @@ __all__ = ['METRIC_FIELDS', 'greedy_projection', 'exact_projection', 'round_edge
            'encode_language', 'prepare_sequence', 'toy_train_sequence', 'Clip', 'clip_nodes', 'hierarchy_forward',
            'forward_edge_labels', 'training_clips', 'epoch_batches', 'active_depth', 'HierarchyLoss', 'model_for',
            'init_distributed', 'weights_digest', 'save_model', 'load_model', 'edge_statistics_sample', 'train',
-           'read_metrics', 'text_cache_root', 'load_sequences']
+           'read_metrics', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_train.ipynb #a7a89064
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -157,7 +157,7 @@ def toy_train_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, sce
     return TrainSequence(f"toy-{seed}", dets, 30.0, 1, n_frames, None, torch.randn(scene_dim, generator=g), ids,
                          torch.randn(n_tracks, inst_dim, generator=g), "random")
 
-# %% ../nbs/08_train.ipynb #b6696cdd
+# %% ../nbs/08_train.ipynb #008dd972
 @dataclass
 class Clip:
     "A window of one sequence."
@@ -196,24 +196,19 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
             probs = edge_probabilities(out, batch).detach()
             lab = forward_edge_labels(batch)
             stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
-        if level == depth - 1 and not (oracle or not with_loss):
+        if with_loss and not oracle and level == depth - 1:
             break   # training: the last active level is not merged
         with torch.no_grad():
             merged = []
             for g, n, p in zip(graphs, nodes, torch.split(probs, n_fwd)):
                 active = (p > 0.5) if oracle else round_edges(forward_edges(g), p, n.num_nodes, cfg.track.threshold, cfg.track.rounding)
-                merged.append(next_level_nodes(n, g, active, cfg.graph.node_id_min_ratio)[0] if level < cfg.graph.depth - 1
-                              else _final_merge(n, g, active, cfg))
+                merged.append(next_level_nodes(n, g, active, cfg.graph.node_id_min_ratio)[0])
             nodes = merged
     return losses, nodes, stats
 
 def forward_edge_labels(batch) -> torch.Tensor:
     "(E/2,) gt labels of the earlier -> later edges, in `forward_edges` order."
     return batch.edge_label[batch.edge_forward].float()
-
-def _final_merge(nodes: Nodes, g, active, cfg: Config) -> Nodes:
-    "After the last level, merge without a level bound (the result only serves as track labels)."
-    return next_level_nodes(nodes, g, active, cfg.graph.node_id_min_ratio)[0]
 
 # %% ../nbs/08_train.ipynb #5bee913b
 def training_clips(seqs: list[TrainSequence], cfg: Config) -> list[Clip]:
@@ -425,23 +420,28 @@ def read_metrics(run) -> pd.DataFrame:
     if not p.exists(): raise LgmotError("no metrics.csv: the run has not finished an epoch", p)
     return pd.read_csv(p)
 
-# %% ../nbs/08_train.ipynb #01a9ce79
+# %% ../nbs/08_train.ipynb #8c101c8e
 def text_cache_root(cfg: Config) -> Path:
     "Where text embeddings are cached."
     return Path(cfg.data.cache_root or os.environ.get("LGMOT_CACHE", "~/.cache/lgmot")).expanduser() / "text"
 
-def load_sequences(root, split: str | None, cfg: Config, device: str = "cpu", seqs: list[str] | None = None) -> list[TrainSequence]:
-    "Prepare the sequences of `split` (or all, or the named `seqs`) under `root` for `cfg`."
+def select_sequences(root, split: str | None = None, seqs: list[str] | None = None) -> list[Path]:
+    "Sequence folders under `root`: those of `split` (or all), restricted to the names in `seqs` when given."
     from lgmot.data.mot import find_sequences
-    from lgmot.features.appearance import get_appearance_encoder
-    from lgmot.features.text import TextEmbeddingCache, get_text_encoder
     dirs = find_sequences(root, split)
     if seqs:
         by_name = {p.name: p for p in dirs}
         missing = [s for s in seqs if s not in by_name]
-        if missing: raise LgmotError(f"sequence(s) not found: {', '.join(missing)}", root)
+        if missing: raise LgmotError(f"sequence(s) not found under the data root: {', '.join(missing)}", root)
         dirs = [by_name[s] for s in seqs]
-    if not dirs: raise LgmotError(f"no sequences found{' for split ' + split if split else ''}", root)
+    if not dirs: raise LgmotError(f"no sequences found{' for split ' + split if split else ''} (folders holding seqinfo.ini)", root)
+    return dirs
+
+def load_sequences(root, split: str | None, cfg: Config, device: str = "cpu", seqs: list[str] | None = None) -> list[TrainSequence]:
+    "Prepare the sequences of `split` (or all, or the named `seqs`) under `root` for `cfg`."
+    from lgmot.features.appearance import get_appearance_encoder
+    from lgmot.features.text import TextEmbeddingCache, get_text_encoder
+    dirs = select_sequences(root, split, seqs)
     app = None if cfg.data.appearance == "none" else get_appearance_encoder(cfg.data.appearance, device=device)
     text = cache = None
     if cfg.language.enabled:
