@@ -193,7 +193,7 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/12_cli.ipynb #be2fdd01
+# %% ../nbs/12_cli.ipynb #1950c2e6
 COMMANDS = {"synth": synth, "train": train, "track": track, "eval": eval, "demo": demo}
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     try: args = vars(parser.parse_args(rest))
     except SystemExit as e: return int(e.code or 0)
     args.pop("pdb", None); args.pop("xtra", None)
+    # warnings (a trimmed sequence, a stale cache rebuilt) read as one line each, not as a source listing
+    warnings.formatwarning = lambda message, category, *_, **__: f"lgmot {name}: warning: {message}\n"
     try:
         func(**args)
     except LgmotError as e:
