@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/lgmot demo --out demo_out
 
 ## make test: notebooks clean, lgmot/ in sync with nbs/, notebook tests, pytest suite
-test: $(STAMP) clean-check export-check nbtest pytest
+test: $(STAMP) clean-check export-check lint nbtest pytest
 
 # nbdev-clean must change nothing: a notebook with outputs or stray metadata fails.
 clean-check: $(STAMP)
@@ -39,6 +39,10 @@ nbtest: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+# pyflakes: unused imports and names, undefined names (lgmot/ is generated, so this checks the notebooks' code)
+lint: $(STAMP)
+	$(BIN)/python -m pyflakes lgmot tests tools
 
 clean:
 	rm -rf demo_out reports .pytest_cache

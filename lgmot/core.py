@@ -14,11 +14,11 @@ import yaml
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['PRESETS', 'LgmotError', 'DataConfig', 'GraphConfig', 'ModelConfig', 'LanguageConfig', 'TrainConfig', 'TrackConfig',
-           'Config', 'get_dotted', 'validate', 'preset', 'set_dotted', 'apply_overrides', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config', 'atomic_write', 'atomic_torch_save', 'safe_torch_load',
-           'seed_everything', 'resolve_device', 'set_progress', 'progress', 'package_dir', 'find_data_root',
-           'git_commit', 'new_run_dir']
+__all__ = ['PRESETS', 'TINY_OVERRIDES', 'LgmotError', 'DataConfig', 'GraphConfig', 'ModelConfig', 'LanguageConfig', 'TrainConfig',
+           'TrackConfig', 'Config', 'get_dotted', 'validate', 'preset', 'set_dotted', 'apply_overrides', 'tiny_config',
+           'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'atomic_write', 'atomic_torch_save',
+           'safe_torch_load', 'seed_everything', 'resolve_device', 'set_progress', 'progress', 'package_dir',
+           'find_data_root', 'git_commit', 'new_run_dir']
 
 # %% ../nbs/00_core.ipynb #796182ba
 class LgmotError(Exception):
@@ -257,6 +257,17 @@ def apply_overrides(cfg: Config, overrides: typing.Iterable[str] = ()) -> Config
         except yaml.YAMLError as e: raise LgmotError(f"override {item!r}: value is not valid YAML ({e.problem})")
         set_dotted(cfg, key.strip(), value)
     return validate(cfg, source="overrides")
+
+# The one small hierarchy every test and notebook example runs: two levels over 10-frame clips, 4 message passing
+# steps. Fixtures live here, next to the config, so that notebooks and tests/ share them.
+TINY_OVERRIDES = ("graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
+                  "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "model.steps=4")
+
+def tiny_config(name: str = "baseline", overrides: typing.Iterable[str] = ()) -> Config:
+    """Preset `name` shrunk to `TINY_OVERRIDES` (scene guidance stays on at both levels where the preset has it),
+    then `overrides`. A two-level tracker small enough to train on a toy clip in seconds."""
+    spg = "true" if any(preset(name).language.spg_levels) else "false"
+    return apply_overrides(preset(name), [*TINY_OVERRIDES, f"language.spg_levels=[{spg},{spg}]", *overrides])
 
 # %% ../nbs/00_core.ipynb #d0f39d93
 def config_to_dict(cfg: Config) -> dict: return asdict(cfg)

@@ -19,9 +19,9 @@ from .core import LgmotError, GraphConfig
 __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlapping_windows', 'ClipDetections', 'Nodes',
            'clip_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes', 'candidate_edges',
            'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions', 'motion_giou',
-           'motion_weight', 'feet', 'appearance_distance', 'pruning_scores', 'mutual_topk', 'edge_features',
-           'edge_labels', 'instance_targets', 'build_hierarchy_level', 'forward_edges', 'cluster_labels',
-           'next_level_nodes', 'oracle_hierarchy']
+           'motion_weight', 'feet', 'appearance_distance', 'pruning_scores', 'mutual_topk', 'edge_feature_names',
+           'edge_features', 'edge_labels', 'instance_targets', 'build_hierarchy_level', 'forward_edges',
+           'cluster_labels', 'next_level_nodes', 'oracle_hierarchy']
 
 # %% ../nbs/06_graph.ipynb #24c6c680
 def _window_frames(first_frame: int, last_frame: int, frames) -> np.ndarray:
@@ -357,6 +357,10 @@ def mutual_topk(edges: torch.Tensor, scores: torch.Tensor, num_nodes: int, k: in
 EDGE_FEATURES = ("secs_time_dist", "norm_feet_x_dist", "norm_feet_y_dist", "log_height_ratio", "log_width_ratio",
                  "app_dist", "motion_giou")
 
+def edge_feature_names(level: int) -> tuple[str, ...]:
+    "The edge features of `level`: level-0 nodes are single detections and cannot predict motion, so no motion GIoU."
+    return EDGE_FEATURES[:-1] if level == 0 else EDGE_FEATURES
+
 def edge_features(nodes: Nodes, edges: torch.Tensor, fps: float, motion: torch.Tensor | None = None) -> torch.Tensor:
     "(E, 6) edge features, or (E, 7) with the motion GIoU `motion` (E,) appended. edges: (2, E) earlier -> later."
     i, j = edges
@@ -372,7 +376,7 @@ def edge_features(nodes: Nodes, edges: torch.Tensor, fps: float, motion: torch.T
 def edge_labels(gt_id: torch.Tensor, t_start: torch.Tensor, t_end: torch.Tensor, edges: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(E,) float labels and (E,) bool mask for edges (2, E) earlier -> later, from node ids (N,) and frames (N,)."
     i, j = edges
-    N, E = gt_id.numel(), edges.shape[1]
+    N = gt_id.numel()
     mask = (gt_id[i] >= 0) & (gt_id[j] >= 0)
     same = mask & (gt_id[i] == gt_id[j])
     gap = (t_start[j] - t_end[i]).long()
@@ -401,9 +405,12 @@ def instance_targets(gt_id: torch.Tensor, instance_ids, instance_emb) -> tuple[t
     return out, valid
 
 def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps: float, *, scene_emb=None,
-                          instance_ids=None, instance_emb=None) -> Data:
+                          instance_ids=None, instance_emb=None, record: dict | None = None) -> Data:
     """The graph of `nodes` at hierarchy `level`: candidate edges, pruning, features, labels (see the table above).
-    scene_emb: (S,) or (1, S) scene text embedding; instance_ids (T,), instance_emb (T, Di): track texts (level 0)."""
+    scene_emb: (S,) or (1, S) scene text embedding; instance_ids (T,), instance_emb (T, Di): track texts (level 0).
+    `record`, when given, receives what pruning saw (for `lgmot.hierarchy.HierarchyTrace`): `candidates` (2, C)
+    earlier -> later pairs before pruning, their `pruning_score` (C,) and `kept` (C,) bool. Tensors the graph is
+    built from anyway, so recording costs nothing."""
     g = graph_cfg
     if not 0 <= level < g.depth: raise LgmotError(f"level {level} outside the hierarchy of {g.depth} levels")
     if nodes.level != level: raise LgmotError(f"nodes belong to level {nodes.level}, not {level}")
@@ -415,7 +422,9 @@ def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps:
                              g.interpolate_motion, g.linear_center_only)
     elif g.pruning[level] != "geometry":   # level-0 nodes are single detections: none can predict
         motion = torch.full((cand.shape[1],), -2.0, device=nodes.device)
-    keep = mutual_topk(cand, pruning_scores(nodes, cand, g.pruning[level], motion), nodes.num_nodes, g.top_k)
+    score = pruning_scores(nodes, cand, g.pruning[level], motion)
+    keep = mutual_topk(cand, score, nodes.num_nodes, g.top_k)
+    if record is not None: record.update(candidates=cand, pruning_score=score, kept=keep)
     edges = cand[:, keep]
     feats = edge_features(nodes, edges, fps, motion[keep] if level >= 1 else None)
     label, mask = edge_labels(nodes.gt_id, nodes.t_start, nodes.t_end, edges)

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch_geometric.data import Data
 from .core import Config, ModelConfig, LgmotError
+from .graph import edge_feature_names
 
 # %% auto #0
 __all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'ModelOutput', 'LgmotNet', 'fit_edge_normalization',
@@ -104,7 +105,8 @@ class LgmotNet(nn.Module):
         self.node_input, self.node_in_dim = m.node_input, max(int(node_in_dim), 1)
         self.level_to_mpn = SHARE_PATTERNS[m.share_weights](L)
         n_mpn = max(self.level_to_mpn) + 1
-        self.edge_in_dims = [6 if all(l == 0 for l, k in enumerate(self.level_to_mpn) if k == i) else 7 for i in range(n_mpn)]
+        # an MPN serving several levels reads the widest of their feature lists (narrower ones are padded)
+        self.edge_in_dims = [max(len(edge_feature_names(l)) for l, k in enumerate(self.level_to_mpn) if k == i) for i in range(n_mpn)]
         self.mpns = nn.ModuleList([MPN(self.node_in_dim, f, m) for f in self.edge_in_dims])
         self.level_embed = nn.Embedding(L, m.edge_dim) if m.edge_level_embed else None
         # per-level edge-feature statistics (identity until `fit_edge_normalization`); saved with the weights
@@ -132,17 +134,24 @@ class LgmotNet(nn.Module):
             raise LgmotError(f"node_input=appearance expects data.x of width {self.node_in_dim}, got {None if x is None else tuple(x.shape)}")
         return x.float()
 
-    def forward(self, data: Data, level: int, with_language: bool = False) -> ModelOutput:
+    def edge_input(self, edge_attr: torch.Tensor, level: int) -> torch.Tensor:
+        """(E, F) raw edge features of `level` -> (E, F') what its MPN reads: standardised (`model.edge_norm`) and,
+        for level-0 edges into an MPN shared with deeper levels, padded with the 'cannot predict' GIoU of -2."""
         mpn = self.mpn(level)
-        edge_attr = data.edge_attr.float()
+        edge_attr = edge_attr.float()
         if self.model_cfg.edge_norm:
             f = edge_attr.shape[1]
             edge_attr = (edge_attr - self.edge_mean[level, :f]) / self.edge_std[level, :f]
-        if edge_attr.shape[1] < mpn.edge_in_dim:   # level-0 edges into an MPN shared with deeper levels
+        if edge_attr.shape[1] < mpn.edge_in_dim:
             pad = torch.full((edge_attr.shape[0], mpn.edge_in_dim - edge_attr.shape[1]), -2.0, device=edge_attr.device)
             edge_attr = torch.cat([edge_attr, pad], 1)
         if edge_attr.shape[1] != mpn.edge_in_dim:
             raise LgmotError(f"level {level} expects {mpn.edge_in_dim} edge features, the graph has {edge_attr.shape[1]}")
+        return edge_attr
+
+    def forward(self, data: Data, level: int, with_language: bool = False) -> ModelOutput:
+        mpn = self.mpn(level)
+        edge_attr = self.edge_input(data.edge_attr, level)
         forward_mask = edge_forward_mask(data)
         level_embed = self.level_embed.weight[level] if self.level_embed is not None else None
         logits, embeddings, hidden = mpn(self.node_input_of(data), data.edge_index, edge_attr, forward_mask, level_embed)

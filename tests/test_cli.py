@@ -1,14 +1,12 @@
 "The command line as a user meets it: synth -> train -> track -> eval, bad input, and the demo."
 import json, subprocess, sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from lgmot.cli import main
 
-TINY = ["graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
-        "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "language.spg_levels=[true,true]",
+from lgmot.core import TINY_OVERRIDES
+TINY = [*TINY_OVERRIDES, "language.spg_levels=[true,true]",
         "train.epochs=2", "train.batch_size=2", "train.save_every=1", "model.steps=3", "data.appearance=none"]
 
 

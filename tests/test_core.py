@@ -1,5 +1,5 @@
 "End-to-end checks of the configuration layer and the repository's own guard rails."
-import subprocess, sys
+import subprocess
 from pathlib import Path
 
 import pytest

@@ -9,7 +9,7 @@ from hypothesis import given, settings, HealthCheck, strategies as st
 from lgmot.core import LgmotError, find_data_root, safe_torch_load
 from lgmot.data.language import (
     InstanceDescription, LanguageAnnotation, LanguageWarning, language_path, read_language, write_language,
-    parse_language, lgmot_instance_path, lgmot_scene_path, read_lgmot_embeddings, write_lgmot_embeddings,
+    lgmot_instance_path, lgmot_scene_path, read_lgmot_embeddings, write_lgmot_embeddings,
     read_instance_embeddings, read_scene_embedding, instance_table)
 
 GOOD = {"version": 1,

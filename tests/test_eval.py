@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from lgmot.core import LgmotError, find_data_root
-from lgmot.eval import (PEERS, SUMMARY_COLUMNS, compare, drop_short_tracks, evaluate, interpolate_tracks,
-                        peer_defaults, postprocess_tracks, read_mot_table, run_peer)
+from lgmot.eval import PEERS, SUMMARY_COLUMNS, compare, evaluate, peer_defaults, read_mot_table, run_peer
+from lgmot.track import drop_short_tracks, interpolate_tracks, postprocess_tracks
 
 GT_COLS = ["frame", "id", "left", "top", "width", "height", "flag", "cls", "vis"]
 RES_COLS = ["frame", "id", "left", "top", "width", "height", "conf"]
@@ -275,7 +275,7 @@ def test_peer_defaults_are_the_packages():
 
 def test_peers_on_mot17_09(tmp_path):
     full = _mot17_full()
-    cmp = compare(full, seqs=["MOT17-09"], out_dir=tmp_path)
+    cmp = compare(full, seqs=["MOT17-09"], out_dir=tmp_path, postprocess=postprocess_tracks)
     assert list(cmp.table.index) == [v for p in PEERS for v in (p, f"{p}+interp")]
     assert list(cmp.table.columns) == SUMMARY_COLUMNS
     assert (cmp.table.HOTA > 20).all(), cmp.table
@@ -299,7 +299,7 @@ def test_peers_on_mot17_09(tmp_path):
 def test_peer_table_mot17_09_11():
     full = _mot17_full()
     if not (full / "MOT17-11").is_dir(): pytest.skip("MOT17-11 not found")
-    cmp = compare(full, seqs=["MOT17-09", "MOT17-11"])
+    cmp = compare(full, seqs=["MOT17-09", "MOT17-11"], postprocess=postprocess_tracks)
     detail = cmp.per_sequence[["HOTA", "IDF1", "MOTA", "AssA"]].round(2)
     print("\n", cmp.table.round(2), "\n", detail)
     assert (detail.HOTA > 20).all()

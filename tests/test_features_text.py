@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from lgmot.core import LgmotError, find_data_root
 from lgmot.data.language import InstanceDescription, LanguageAnnotation, language_path, read_language, \

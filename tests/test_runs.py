@@ -2,12 +2,10 @@
 import json, os, subprocess, sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ["data.appearance=none", "graph.frames_per_level=[5,10]", "graph.frames_per_graph=10",
-        "graph.pruning=[geometry,motion_005]", "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]",
-        "language.spg_levels=[true,true]", "train.batch_size=8", "train.save_every=1", "model.steps=2"]
+from lgmot.core import TINY_OVERRIDES
+TINY = ["data.appearance=none", *TINY_OVERRIDES, "language.spg_levels=[true,true]", "train.batch_size=8", "train.save_every=1", "model.steps=2"]
 
 
 def test_mot17_notebook_runs_under_papermill(data_root, tmp_path):

@@ -2,25 +2,23 @@
 import json, shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from lgmot.core import LgmotError, apply_overrides, preset
+from lgmot.core import LgmotError, tiny_config
 from lgmot.data.mot import read_result_file
 from lgmot.eval import evaluate
 from lgmot.track import track_dataset
-from lgmot.train import train, toy_train_sequence
+from lgmot.hierarchy import toy_sequence
+from lgmot.train import train
 
-SMALL = ["graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
-         "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "language.spg_levels=[false,false]",
-         "language.isg=false", "train.batch_size=2", "train.clip_stride=5", "model.steps=4", "train.epochs=40", "train.lr=1e-2", "train.depth_pretrain_iterations=30",
-         "train.save_every=40"]
+SMALL = ["train.batch_size=2", "train.clip_stride=5", "train.epochs=40", "train.lr=1e-2",
+         "train.depth_pretrain_iterations=30", "train.save_every=40"]
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    cfg = apply_overrides(preset("baseline"), SMALL)
-    run = train(cfg, [toy_train_sequence(n_tracks=3, n_frames=20)], tmp_path_factory.mktemp("runs"), verbose=False)
+    cfg = tiny_config("baseline", SMALL)
+    run = train(cfg, [toy_sequence(n_tracks=3, n_frames=20)], tmp_path_factory.mktemp("runs"), verbose=False)
     return run / "model.pt"
 
 
@@ -70,8 +68,8 @@ def test_bad_model_file_is_one_clear_error(tmp_path, data_root):
 
 def test_levels_the_curriculum_never_reached_are_not_used(tmp_path):
     from lgmot.track import load_tracker
-    cfg = apply_overrides(preset("baseline"), SMALL + ["train.depth_pretrain_iterations=1000", "train.epochs=2"])
-    run = train(cfg, [toy_train_sequence(n_tracks=3, n_frames=20)], tmp_path, verbose=False)
+    cfg = tiny_config("baseline", SMALL + ["train.depth_pretrain_iterations=1000", "train.epochs=2"])
+    run = train(cfg, [toy_sequence(n_tracks=3, n_frames=20)], tmp_path, verbose=False)
     with pytest.warns(UserWarning, match="trained 1 of 2 levels"):
         model, _ = load_tracker(run / "model.pt")
     assert model.trained_depth == 1

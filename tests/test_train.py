@@ -1,25 +1,23 @@
 "Training: exact resume after a kill, DistributedDataParallel under torchrun, run folders."
-import json, os, signal, socket, subprocess, sys, textwrap, time
+import json, os, signal, socket, subprocess, sys, time
 from pathlib import Path
 
 import pytest
-import torch
 
-from lgmot.core import LgmotError, apply_overrides, preset
-from lgmot.train import load_model, read_metrics, toy_train_sequence, train, weights_digest
+from lgmot.core import LgmotError, tiny_config
+from lgmot.hierarchy import load_model, toy_sequence
+from lgmot.train import read_metrics, train, weights_digest
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["graph.frames_per_level=[5,10]", "graph.frames_per_graph=10", "graph.pruning=[geometry,motion_005]",
-         "graph.motion_max_length=[5]", "graph.motion_pred_length=[5]", "language.spg_levels=[true,true]",
-         "train.batch_size=2", "train.clip_stride=5", "train.depth_pretrain_iterations=6", "model.steps=4"]
+SMALL = ["train.batch_size=2", "train.clip_stride=5", "train.depth_pretrain_iterations=6"]
 
 
 def small_cfg(*extra):
-    return apply_overrides(preset("lgmot"), SMALL + list(extra))
+    return tiny_config("lgmot", SMALL + list(extra))
 
 
 def seqs():
-    return [toy_train_sequence(n_tracks=3, n_frames=20, seed=s) for s in (0, 1)]
+    return [toy_sequence(n_tracks=3, n_frames=20, seed=s) for s in (0, 1)]
 
 
 def digest(run):

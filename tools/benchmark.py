@@ -14,7 +14,8 @@ def part_train():
     import torch
     from lgmot.core import apply_overrides, preset, seed_everything
     from lgmot.data.synth import make_sequence
-    from lgmot.train import HierarchyLoss, edge_statistics_sample, load_sequences, model_for, training_clips
+    from lgmot.hierarchy import load_sequences, model_for
+    from lgmot.train import HierarchyLoss, edge_statistics_sample, training_clips
     from lgmot.model import fit_edge_normalization
     d = tempfile.mkdtemp()
     make_sequence(f"{d}/SYNTH/train/street-001", "street", n_frames=150, n_people=15, seed=1)
@@ -56,7 +57,6 @@ def _geometry_sequence(root, n_frames, seed, unit=600):
 
 def part_memory(n_frames):
     from lgmot.track import track_dataset
-    from lgmot.train import toy_train_sequence
     d = tempfile.mkdtemp()
     _geometry_sequence(d, n_frames, 3)
     base = _peak_mb()
@@ -71,7 +71,7 @@ def part_speed():
     from lgmot.data.mot import load_sequence
     from lgmot.eval import run_peer
     from lgmot.track import load_tracker, track_sequence
-    from lgmot.train import prepare_sequence
+    from lgmot.hierarchy import prepare_sequence
     root = find_data_root()
     seq_dir = root / "MOT17-full" / "train" / "MOT17-11"
     model, cfg = load_tracker()
