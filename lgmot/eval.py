@@ -672,7 +672,7 @@ def explain_errors(events: ErrorEvents, results: pd.DataFrame, traces: list) -> 
         out.append({**row, **_explain_link(decider, d0, d1)})
     return pd.DataFrame(out, columns=EXPLAIN_COLUMNS)
 
-# %% ../nbs/11_eval.ipynb #8a8ddbe4
+# %% ../nbs/11_eval.ipynb #ff75bc33
 @dataclass
 class Diagnosis:
     "`edges`: (seq, level) x `DIAGNOSTIC_COLUMNS`; `bounds`: (variant, seq) x HOTA, IDF1, AssA, IDSW, with seq `all` combined."

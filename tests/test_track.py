@@ -1,5 +1,5 @@
 "Tracking end to end: oracle upper bound on real data, sequences without gt or frames, safe outputs."
-import json, shutil
+import json, re, shutil
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ def test_tracks_a_sequence_without_gt_and_frames(data_root, tmp_path, tiny_model
     res = read_result_file(tmp_path / "out" / "MOT17-09.txt")
     assert len(res) > 0 and res["id"].min() == 1
     assert rep["sequences"]["MOT17-09"]["frames"] == 525
-    assert json.loads((tmp_path / "out" / "track.json").read_text())["commit"]
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", json.loads((tmp_path / "out" / "track.json").read_text())["commit"])
 
 
 def test_never_overwrites_results_and_checks_inputs_first(tmp_path, tiny_model, data_root):
