@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.lgmot-installed
 # torch first, pinned to the CPU build that lies on disk: a range alone would pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# the browser tests drive Debian's chromium (never a browser a tool downloads); apt needs root, else sudo
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGMOT_PROGRESS ?= 0
 
-.PHONY: demo test install clean-check export-check nbtest pytest lint clean
+.PHONY: demo test install browser clean-check export-check nbtest pytest lint clean
 
 $(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,12 +22,18 @@ $(STAMP): pyproject.toml setup.py
 
 install: $(STAMP)
 
+# chromium for the JupyterLab tests in tests/test_browser.py (playwright comes with the dev dependencies)
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 ## make demo: the main job on the embedded synthetic default
 demo: $(STAMP)
 	$(BIN)/lgmot demo --out demo_out
 
 ## make test: notebooks clean, lgmot/ in sync with nbs/, notebook tests, pytest suite
-test: $(STAMP) clean-check export-check lint nbtest pytest
+test: $(STAMP) browser clean-check export-check lint nbtest pytest
 
 # nbdev-clean must change nothing: a notebook with outputs or stray metadata fails.
 clean-check: $(STAMP)

@@ -22,8 +22,8 @@ from .data.mot import Sequence, SeqInfo, prepare_detections, read_det_file, read
 # %% auto #0
 __all__ = ['MOT_CLASSES', 'DISTRACTOR_MODES', 'METRIC_FIELDS', 'METRIC_COLUMNS', 'SUMMARY_COLUMNS', 'PEERS', 'EVENT_KINDS',
            'EVENT_COLUMNS', 'EXPLAIN_COLUMNS', 'read_mot_table', 'seq_info_or_none', 'metric_table',
-           'find_gt_sequences', 'EvalResult', 'evaluate', 'peer_defaults', 'run_peer', 'Comparison', 'compare',
-           'ErrorEvents', 'error_events', 'explain_errors', 'Diagnosis', 'diagnose_report']
+           'find_gt_sequences', 'EvalResult', 'evaluate', 'peer_defaults', 'run_peer', 'Comparison', 'peer_tracks',
+           'compare', 'ErrorEvents', 'error_events', 'explain_errors', 'Diagnosis', 'diagnose_report']
 
 # %% ../nbs/11_eval.ipynb #83a3107a
 _MAX_COLS = 16
@@ -361,7 +361,7 @@ def evaluate(gt, results, seqs=None, seq_lengths: dict | None = None, classes="p
     if missing not in ("error", "empty"): raise LgmotError(f"missing must be 'error' or 'empty'; got {missing!r}")
     return _evaluate_loaded(_load_gt(gt, seqs), results, label, seq_lengths, distractors, missing, iou_threshold)
 
-# %% ../nbs/11_eval.ipynb #5f5cefdd
+# %% ../nbs/11_eval.ipynb #957ded89
 PEERS = ("sort", "bytetrack", "ocsort")
 
 def _peer_class(name: str):
@@ -375,6 +375,31 @@ def peer_defaults(name: str) -> dict:
     sig = inspect.signature(_peer_class(name).__init__)
     return {k: p.default for k, p in sig.parameters.items() if k != "self" and p.default is not inspect.Parameter.empty}
 
+# %% ../nbs/11_eval.ipynb #159a44c8
+def _online_tracks(tracker, frames: np.ndarray, dets: pd.DataFrame, length: int) -> np.ndarray:
+    """(K, 7) rows frame, id, left, top, width, height, conf (ids 1-based, boxes in the input's coordinates) from
+    updating `tracker` once per frame 1..length. frames: (M,) frame of each row of `dets` (columns left, top, width,
+    height[, conf])."""
+    import supervision as sv   # imported here: `evaluate` does not need it
+    order = np.argsort(frames, kind="stable")
+    frames = frames[order]
+    box = dets[["left", "top", "width", "height"]].to_numpy(dtype=np.float64)[order]
+    xyxy = np.c_[box[:, :2], box[:, :2] + box[:, 2:]]
+    conf = (dets["conf"].to_numpy(dtype=np.float64)[order] if "conf" in dets.columns else np.ones(len(frames)))
+    cuts = np.searchsorted(frames, np.arange(1, length + 2))
+    out = []
+    for t in range(length):
+        a, b = cuts[t], cuts[t + 1]
+        tracked = tracker.update(sv.Detections(xyxy=xyxy[a:b], confidence=conf[a:b]) if b > a else sv.Detections.empty())
+        if len(tracked) == 0 or tracked.tracker_id is None: continue
+        keep = tracked.tracker_id >= 0   # -1: a track not confirmed yet
+        if not keep.any(): continue
+        tb = tracked.xyxy[keep]
+        tc = tracked.confidence[keep] if tracked.confidence is not None else np.ones(int(keep.sum()))
+        out.append(np.c_[np.full(len(tb), t + 1), tracked.tracker_id[keep] + 1, tb[:, :2], tb[:, 2:] - tb[:, :2], tc])
+    return np.concatenate(out) if out else np.empty((0, 7))
+
+# %% ../nbs/11_eval.ipynb #4f9f7473
 def run_peer(name: str, dets, info=None, *, length: int | None = None, frame_rate: float | None = None,
              zero_based: bool | None = None, **params) -> pd.DataFrame:
     """Track `dets` with peer `name` (sort | bytetrack | ocsort). `dets`: an `lgmot.data.mot.Sequence` (its
@@ -383,7 +408,6 @@ def run_peer(name: str, dets, info=None, *, length: int | None = None, frame_rat
     last detection's frame and the frame rate 30. `params` override `peer_defaults(name)`.
     Detections past `length` are not tracked (a trimmed copy whose det file covers the full sequence).
     Returns (M, 7) rows: frame, id, left, top, width, height, conf (MOTChallenge 1-based)."""
-    import supervision as sv
     cls = _peer_class(name)
     if isinstance(dets, Sequence):
         info, dets = (dets.info if info is None else info), dets.dets
@@ -401,31 +425,13 @@ def run_peer(name: str, dets, info=None, *, length: int | None = None, frame_rat
     unknown = set(params) - set(peer_defaults(name))
     if unknown: raise LgmotError(f"{name} has no parameter(s) {', '.join(sorted(unknown))}; see peer_defaults({name!r})")
     tracker = cls(**{"frame_rate": frame_rate, **params})
-
-    order = np.argsort(frames, kind="stable")
-    frames = frames[order]
-    box = dets[["left", "top", "width", "height"]].to_numpy(dtype=np.float64)[order]
-    xyxy = np.c_[box[:, :2], box[:, :2] + box[:, 2:]]
-    conf = (dets["conf"].to_numpy(dtype=np.float64)[order] if "conf" in dets.columns else np.ones(len(frames)))
-    cuts = np.searchsorted(frames, np.arange(1, length + 2))
-    out = []
-    for t in range(length):  # online trackers: one update per frame, empty frames included
-        a, b = cuts[t], cuts[t + 1]
-        frame_dets = sv.Detections(xyxy=xyxy[a:b], confidence=conf[a:b]) if b > a else sv.Detections.empty()
-        tracked = tracker.update(frame_dets)
-        if len(tracked) == 0 or tracked.tracker_id is None: continue
-        keep = tracked.tracker_id >= 0
-        if not keep.any(): continue
-        tb = tracked.xyxy[keep]
-        tc = tracked.confidence[keep] if tracked.confidence is not None else np.ones(int(keep.sum()))
-        out.append(np.c_[np.full(len(tb), t + 1), tracked.tracker_id[keep] + 1, tb[:, :2], tb[:, 2:] - tb[:, :2], tc])
-    rows = np.concatenate(out) if out else np.empty((0, 7))
+    rows = _online_tracks(tracker, frames, dets, length)
     res = pd.DataFrame(rows, columns=["frame", "id", "left", "top", "width", "height", "conf"])
     res[["frame", "id"]] = res[["frame", "id"]].astype(np.int64)
     if zero_based: res[["left", "top"]] += 1.0
     return res.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
-# %% ../nbs/11_eval.ipynb #b35209e4
+# %% ../nbs/11_eval.ipynb #5e040324
 @dataclass
 class Comparison:
     "`table`: methods x summary columns (combined); `per_sequence`: (method, seq) x all metric columns."
@@ -460,6 +466,20 @@ def _peer_input(dets, name: str, g: _GtSeq, min_conf: float):
     if "conf" in table.columns and min_conf > 0: table = table[table["conf"] >= min_conf]
     return table, info
 
+def peer_tracks(gts: dict[str, _GtSeq], peers, dets, postprocess: Callable | None = None, peer_params: dict | None = None,
+                min_conf: float = 0.0, seq_lengths: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    "{label: {seq: result table}} of every peer on every sequence of `gts`, plus `<peer>+interp` given `postprocess`."
+    inputs = {name: _peer_input(dets, name, g, min_conf) for name, g in gts.items()} if peers else {}
+    tracks = {}
+    for peer in peers:
+        params = (peer_params or {}).get(peer, {})
+        raw = {name: run_peer(peer, src, info, length=(seq_lengths or {}).get(name), **params)
+               for name, (src, info) in inputs.items()}
+        tracks[peer] = raw
+        if postprocess is not None: tracks[f"{peer}+interp"] = {s: postprocess(df) for s, df in raw.items()}
+    return tracks
+
+# %% ../nbs/11_eval.ipynb #ad932bf4
 def compare(gt, results: dict | None = None, peers=PEERS, dets="det", seqs=None, *, postprocess: Callable | None = None,
             peer_params: dict[str, dict] | None = None, min_conf: float = 0.0, distractors: str | None = "mot17",
             seq_lengths: dict | None = None, columns=SUMMARY_COLUMNS, out_dir=None) -> Comparison:
@@ -469,14 +489,7 @@ def compare(gt, results: dict | None = None, peers=PEERS, dets="det", seqs=None,
     `peer_params`: {peer: {param: value}}."""
     gts = _load_gt(gt, seqs)
     methods: dict[str, typing.Any] = dict(results or {})
-    tracks: dict[str, dict[str, pd.DataFrame]] = {}
-    inputs = {name: _peer_input(dets, name, g, min_conf) for name, g in gts.items()} if peers else {}
-    for peer in peers:
-        params = (peer_params or {}).get(peer, {})
-        raw = {name: run_peer(peer, src, info, length=(seq_lengths or {}).get(name), **params)
-               for name, (src, info) in inputs.items()}
-        tracks[peer] = raw
-        if postprocess is not None: tracks[f"{peer}+interp"] = {s: postprocess(df) for s, df in raw.items()}
+    tracks = peer_tracks(gts, peers, dets, postprocess, peer_params, min_conf, seq_lengths)
     for label in tracks:
         if label in methods: raise LgmotError(f"result label {label!r} collides with a peer tracker's label")
     methods.update(tracks)
@@ -490,7 +503,7 @@ def compare(gt, results: dict | None = None, peers=PEERS, dets="det", seqs=None,
     per_sequence = pd.concat({label: e.table.drop(index="COMBINED") for label, e in evals.items()}, names=["method", "seq"])
     return Comparison(table, per_sequence, evals, tracks)
 
-# %% ../nbs/11_eval.ipynb #41aca4ae
+# %% ../nbs/11_eval.ipynb #80ea77f9
 EVENT_KINDS = ("match", "miss", "fp", "idsw", "frag")
 EVENT_COLUMNS = ["frame", "kind", "gt_id", "pred_id", "prev_pred_id", "last_frame", "iou", "result_row", "prev_row"]
 
@@ -518,7 +531,7 @@ def _per_frame(values: np.ndarray, frames: np.ndarray, length: int) -> list[np.n
     cuts = np.searchsorted(frames[order], np.arange(1, length + 2))
     return [values[order][cuts[t]:cuts[t + 1]] for t in range(length)]
 
-# %% ../nbs/11_eval.ipynb #66989164
+# %% ../nbs/11_eval.ipynb #a48bc403
 def error_events(gt, results, distractors: str | None = "mot17", length: int | None = None,
                  iou_threshold: float = 0.5) -> ErrorEvents:
     """The CLEAR-MOT events of one sequence. `gt`: a gt file, a sequence folder or a gt table; `results`: a result
@@ -611,7 +624,7 @@ def _track_summary(events: pd.DataFrame) -> pd.DataFrame:
     out["pred_ids"] = out["pred_ids"].apply(lambda v: v if isinstance(v, list) else [])
     return out
 
-# %% ../nbs/11_eval.ipynb #f034bb80
+# %% ../nbs/11_eval.ipynb #79cee315
 EXPLAIN_COLUMNS = ["frame", "kind", "gt_id", "pred_id", "prev_pred_id", "det_from", "det_to", "clip_first", "clip_last",
                    "level", "cause", "src", "dst", "prob", "label", "pruning_score"]
 
@@ -672,7 +685,7 @@ def explain_errors(events: ErrorEvents, results: pd.DataFrame, traces: list) -> 
         out.append({**row, **_explain_link(decider, d0, d1)})
     return pd.DataFrame(out, columns=EXPLAIN_COLUMNS)
 
-# %% ../nbs/11_eval.ipynb #ff75bc33
+# %% ../nbs/11_eval.ipynb #5617b9f1
 @dataclass
 class Diagnosis:
     "`edges`: (seq, level) x `DIAGNOSTIC_COLUMNS`; `bounds`: (variant, seq) x HOTA, IDF1, AssA, IDSW, with seq `all` combined."

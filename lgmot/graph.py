@@ -20,17 +20,17 @@ __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlap
            'clip_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes', 'candidate_edges',
            'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions', 'motion_giou',
            'motion_weight', 'feet', 'appearance_distance', 'pruning_scores', 'mutual_topk', 'edge_feature_names',
-           'edge_features', 'edge_labels', 'instance_targets', 'build_hierarchy_level', 'forward_edges',
+           'edge_features', 'edge_labels', 'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges',
            'cluster_labels', 'next_level_nodes', 'oracle_hierarchy']
 
-# %% ../nbs/06_graph.ipynb #24c6c680
+# %% ../nbs/06_graph.ipynb #e5a4e557
 def _window_frames(first_frame: int, last_frame: int, frames) -> np.ndarray:
     if frames is None: return np.arange(int(first_frame), int(last_frame) + 1, dtype=np.int64)
     f = np.unique(np.asarray(frames, dtype=np.int64))
     return f[(f >= first_frame) & (f <= last_frame)]
 
 def clip_windows(first_frame: int, last_frame: int, length: int, stride: int, frames=None) -> list[tuple[int, int]]:
-    "Training clips `(first, last)` of at most `length` frames, starts at least `stride` frames apart (REFERENCE 2.6)."
+    "Training clips `(first, last)` of at most `length` frames, starts at least `stride` frames apart."
     if length < 2 or stride < 1: raise LgmotError(f"clip length must be >= 2 and stride >= 1, got {length} and {stride}")
     avail = _window_frames(first_frame, last_frame, frames)
     out, starts, ends = [], set(), set()
@@ -227,7 +227,7 @@ def candidate_edges(t_start: torch.Tensor, t_end: torch.Tensor, clip_start: int,
     pos = torch.arange(rows.numel(), device=dev) - offset[rows] + lo[rows]
     return torch.stack([rows, order[pos]])
 
-# %% ../nbs/06_graph.ipynb #a3595118
+# %% ../nbs/06_graph.ipynb #58ff0a40
 def ltwh_to_cxcywh(box: torch.Tensor) -> torch.Tensor:
     "(..., 4) [left, top, w, h] -> [cx, cy, w, h]."
     return torch.cat([box[..., :2] + box[..., 2:] / 2, box[..., 2:]], -1)
@@ -285,7 +285,8 @@ def constant_velocity_predictions(traj: torch.Tensor, horizon: int, center_only:
 
 def motion_giou(nodes: Nodes, edges: torch.Tensor, max_length: int, horizon: int, interpolate: bool = True,
                 center_only: bool = True) -> torch.Tensor:
-    "(E,) motion GIoU of each edge (row 0 = earlier node), in [-2, 1]; -2 where a node cannot predict (REFERENCE 3.3)."
+    """(E,) motion GIoU of each edge (row 0 = earlier node), in [-2, 1]; -2 where a node cannot predict
+    (SUSHI `compute_giou_fwrd_bwrd_motion_sim`)."""
     E = edges.shape[1]
     if E == 0: return torch.zeros(0, dtype=nodes.box_start.dtype, device=nodes.device)
     fwd, bwd = motion_histories(nodes, max_length, interpolate)
@@ -305,8 +306,8 @@ def motion_giou(nodes: Nodes, edges: torch.Tensor, max_length: int, horizon: int
     g = torch.where(can[i] & can[j], g, torch.full_like(g, -2.0))
     return torch.nan_to_num(g, nan=-2.0).clamp(-2.0, 1.0)
 
-# %% ../nbs/06_graph.ipynb #c03825f9
-SIGMA_APP = 20.0   # appearance distance scale of the motion pruning score (REFERENCE 3.2)
+# %% ../nbs/06_graph.ipynb #a40e6bc2
+SIGMA_APP = 20.0   # appearance distance scale of the motion pruning score (SUSHI `compute_pruning_score`)
 
 def motion_weight(method: str) -> float:
     "The weight w of a `motion_<digits>` pruning method: `motion_005` -> 0.05, `motion_01` -> 0.1."
@@ -353,7 +354,7 @@ def mutual_topk(edges: torch.Tensor, scores: torch.Tensor, num_nodes: int, k: in
     chosen[perm] = selected
     return chosen[:E] & chosen[E:]
 
-# %% ../nbs/06_graph.ipynb #30bec7f1
+# %% ../nbs/06_graph.ipynb #aafbe05c
 EDGE_FEATURES = ("secs_time_dist", "norm_feet_x_dist", "norm_feet_y_dist", "log_height_ratio", "log_width_ratio",
                  "app_dist", "motion_giou")
 
@@ -372,7 +373,7 @@ def edge_features(nodes: Nodes, edges: torch.Tensor, fps: float, motion: torch.T
     if motion is not None: cols.append(motion.to(end.dtype))
     return torch.stack(cols, 1) if cols[0].numel() else torch.zeros(0, len(cols), dtype=end.dtype, device=end.device)
 
-# %% ../nbs/06_graph.ipynb #abd126fd
+# %% ../nbs/06_graph.ipynb #e803b537
 def edge_labels(gt_id: torch.Tensor, t_start: torch.Tensor, t_end: torch.Tensor, edges: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(E,) float labels and (E,) bool mask for edges (2, E) earlier -> later, from node ids (N,) and frames (N,)."
     i, j = edges
@@ -388,7 +389,7 @@ def edge_labels(gt_id: torch.Tensor, t_start: torch.Tensor, t_end: torch.Tensor,
     label = same & ((best_future[i] == key_future) | (best_past[j] == key_past))
     return label.float(), mask
 
-# %% ../nbs/06_graph.ipynb #81ccb757
+# %% ../nbs/06_graph.ipynb #5c3e821b
 def instance_targets(gt_id: torch.Tensor, instance_ids, instance_emb) -> tuple[torch.Tensor, torch.Tensor]:
     """Look up the text embedding of each node's track. gt_id: (N,) long; instance_ids: (T,) track ids;
     instance_emb: (T, Di). Returns inst_emb (N, Di) (zeros where missing) and inst_valid (N,) bool."""
@@ -441,11 +442,16 @@ def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps:
         data.inst_emb, data.inst_valid = instance_targets(nodes.gt_id, instance_ids, instance_emb)
     return data
 
-# %% ../nbs/06_graph.ipynb #2e25f6e7
+# %% ../nbs/06_graph.ipynb #a4eb0000
+def forward_mask(data: Data) -> torch.Tensor:
+    "(E,) bool over `data.edge_index`: True on the earlier -> later copies (`data.edge_forward`, else from node times)."
+    fwd = getattr(data, "edge_forward", None)
+    if fwd is not None: return fwd.bool()
+    return data.t_end[data.edge_index[0]] < data.t_start[data.edge_index[1]]
+
 def forward_edges(data: Data) -> torch.Tensor:
     "(2, E/2) the earlier -> later copies of the edges of `data` (a level graph or a batch of them), in order."
-    fwd = data.edge_forward if "edge_forward" in data else data.t_end[data.edge_index[0]] < data.t_start[data.edge_index[1]]
-    return data.edge_index[:, fwd]
+    return data.edge_index[:, forward_mask(data)]
 
 def cluster_labels(num_nodes: int, edges: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
     "(N,) long connected-component label of each node under the active edges. edges: (2, E'); active: (E',) bool."
@@ -464,11 +470,12 @@ def next_level_nodes(nodes: Nodes, data: Data, active: torch.Tensor, min_ratio: 
     return pool_nodes(nodes, cluster_labels(nodes.num_nodes, edges, active), min_ratio)
 
 def oracle_hierarchy(nodes: Nodes, graph_cfg: GraphConfig, fps: float) -> tuple[list[Data], Nodes]:
-    """Run every level with the ground-truth labels as decisions (the original's 'oracle' run, REFERENCE 3.5).
-    Returns the graph of each level and the nodes after the last level (`det_to_node` = tracks)."""
+    """Run every level with the ground-truth labels as decisions (the original's 'oracle' run,
+    `HICLTracker.hicl_forward(oracle=True)` in SUSHI `src/tracker/hicl_tracker.py`). Returns the graph of each
+    level and the nodes after the last level (`det_to_node` = tracks)."""
     graphs = []
     for level in range(graph_cfg.depth):
         data = build_hierarchy_level(nodes, level, graph_cfg, fps)
         graphs.append(data)
-        nodes, _ = next_level_nodes(nodes, data, data.edge_label[data.edge_forward] > 0.5, graph_cfg.node_id_min_ratio)
+        nodes, _ = next_level_nodes(nodes, data, data.edge_label[forward_mask(data)] > 0.5, graph_cfg.node_id_min_ratio)
     return graphs, nodes

@@ -119,7 +119,7 @@ def read_seqinfo(seq_dir) -> SeqInfo:
         raise LgmotError("missing seqinfo.ini: a MOTChallenge sequence needs [Sequence] with "
                          + ", ".join(_REQUIRED_SEQINFO), ini)
     entries = _parse_seqinfo(ini)
-    # width/height >= 2: the clamping of REFERENCE.md 2.2 keeps boxes inside [0, W-2] x [0, H-2]
+    # width/height >= 2: the clamping of SUSHI's `src/data/seq_processor.py` keeps boxes inside [0, W-2] x [0, H-2]
     width = _seqinfo_number(entries, "imWidth", ini, int, 2)
     height = _seqinfo_number(entries, "imHeight", ini, int, 2)
     claimed = _seqinfo_number(entries, "seqLength", ini, int, 1)
@@ -363,7 +363,7 @@ PREPARED_COLUMNS = ("det_id", "frame", "left", "top", "width", "height", "conf",
                     "feet_x", "feet_y", "id")
 
 def clamp_boxes(left, top, width, height, img_width: int, img_height: int):
-    """Clamp 0-based boxes into a `img_width` x `img_height` image as LG-MOT does (REFERENCE.md 2.2).
+    """Clamp 0-based boxes into a `img_width` x `img_height` image as LG-MOT does (SUSHI `src/data/seq_processor.py`).
     All inputs (N,) float; returns (left, top, width, height), each (N,)."""
     new_left = np.clip(left, 0, img_width - 2)
     new_top = np.clip(top, 0, img_height - 2)
@@ -414,7 +414,7 @@ GT_MATCH_CLASSES = (1, 2, 7, 8, 12)
 
 def iou_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray, plus_one: bool = True) -> np.ndarray:
     """IoU of every pair. boxes_a: (N, 4), boxes_b: (M, 4) float [left, top, width, height] -> (N, M).
-    `plus_one`: MOT-style pixel extents (area (w+1)(h+1)), as the original's `iou` (REFERENCE.md 2.3)."""
+    `plus_one`: MOT-style pixel extents (area (w+1)(h+1)), as the original's `iou` (SUSHI `src/utils/graph_utils.py`)."""
     a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
     extra = 1.0 if plus_one else 0.0
