@@ -4,10 +4,10 @@ import json, subprocess, sys
 import pandas as pd
 import pytest
 
+from conftest import tiny_overrides
 
-from lgmot.core import TINY_OVERRIDES
-TINY = [*TINY_OVERRIDES, "language.spg_levels=[true,true]",
-        "train.epochs=2", "train.batch_size=2", "train.save_every=1", "model.steps=3", "data.appearance=none"]
+SCHEDULE = ("train.epochs=2", "train.batch_size=2", "model.steps=3")
+TINY = tiny_overrides(*SCHEDULE)
 
 
 def lgmot(*args):
@@ -36,8 +36,7 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     assert "mine" in json.loads((tmp_path / "m.json").read_text())
     # the language-free baseline trains from the same command line
     r = lgmot("train", "--data", str(data), "--split", "synth-street-train", "--out", str(tmp_path / "runs"),
-              "--name", "base", "--preset", "baseline", "--set", *[t for t in TINY if "spg_levels" not in t],
-              "language.spg_levels=[false,false]")
+              "--name", "base", "--preset", "baseline", "--set", *tiny_overrides(*SCHEDULE, spg=False))
     assert r.returncode == 0, r.stderr
     base = json.loads((tmp_path / "runs" / "base" / "final.json").read_text())["final"]
     assert base["spg"] == 0 and base["isg"] == 0

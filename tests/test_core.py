@@ -1,13 +1,11 @@
 "End-to-end checks of the configuration layer and the repository's own guard rails."
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from lgmot.core import (LgmotError, PRESETS, apply_overrides, load_config, preset, save_config)
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -6,18 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lgmot.core import LgmotError, find_data_root
+from lgmot.core import LgmotError
 from lgmot.data import mot
 from lgmot.data.mot import (GT_MATCH_CLASSES, PREPARED_COLUMNS, SPLITS, DataWarning, SeqInfo, assign_gt_ids,
                             clamp_boxes, find_sequences, get_split, iou_matrix, load_sequence, prepare_detections,
                             prepare_gt, read_det_file, read_gt_file, read_result_file, read_seqinfo, read_seqmap,
                             split_sequences, write_mot_txt, write_seqinfo, write_seqmap)
+from conftest import MOT17_FULL as FULL, MOT17_MINI as MINI, make_seq, needs_mot17_full, needs_mot17_mini
 
-DATA = find_data_root()
-MINI = DATA / "MOT17-mini" / "train" if DATA is not None else None
-FULL = DATA / "MOT17-full" / "train" if DATA is not None else None
-needs_mini = pytest.mark.skipif(MINI is None or not MINI.is_dir(), reason="real MOT17-mini data not found")
-needs_full = pytest.mark.skipif(FULL is None or not FULL.is_dir(), reason="real MOT17-full data not found")
 # frames on disk in MOT17-mini (data README) and the det rows of the public FRCNN files (whole sequences)
 MINI_FRAMES = {"02": 4, "04": 8, "05": 6, "09": 4, "10": 5, "11": 7, "13": 5}
 MINI_CLAIMED = {"02": 600, "04": 1050, "05": 837, "09": 525, "10": 654, "11": 900, "13": 750}
@@ -32,21 +28,6 @@ def fresh_warning_registry():
     mot._WARNED.clear()
 
 
-def make_seq(root: Path, name: str, width=200, height=100, length=5, fps=30, frames=None, digits=6,
-             dets: str | None = "", gt: str | None = None) -> Path:
-    "A hand-made sequence: seqinfo, optional img1 frames (empty files), det/det.txt and gt/gt.txt texts."
-    seq = root / name
-    write_seqinfo({"width": width, "height": height, "length": length, "fps": fps}, seq)
-    if frames is not None:
-        (seq / "img1").mkdir(parents=True, exist_ok=True)
-        for k in frames: (seq / "img1" / f"{k:0{digits}d}.jpg").write_bytes(b"")
-    if dets is not None:
-        (seq / "det").mkdir(exist_ok=True); (seq / "det" / "det.txt").write_text(dets)
-    if gt is not None:
-        (seq / "gt").mkdir(exist_ok=True); (seq / "gt" / "gt.txt").write_text(gt)
-    return seq
-
-
 def error_of(fn) -> LgmotError:
     with pytest.raises(LgmotError) as e: fn()
     return e.value
@@ -56,27 +37,15 @@ def error_of(fn) -> LgmotError:
 OK_DET = "1,-1,10,20,30,60,0.9\n2,-1,11,21,30,60,0.8\n"
 OK_GT = "1,1,10,20,30,60,1,1,1.0\n1,2,50,20,30,60,1,1,0.5\n"
 
-BAD_FILES = [  # (reader, text, 1-based line, message part)
-    ("det", OK_DET + "3,-1,12,abc,30,60,0.7\n", 3, "top is not a number: 'abc'"),
-    ("det", OK_DET + "3,-1,12,NaN,30,60,0.7\n", 3, "top (field 4) is missing, NaN or infinite"),
+BAD_FILES = [  # (reader, text, 1-based line, message part); the notebook's "each kind of bad input" cells hold the rest
     ("det", OK_DET + "3,-1,12,22,,60,0.7\n", 3, "width (field 5) is missing"),
-    ("det", OK_DET + "3,-1,12,22\n", 3, "width (field 5) is missing"),
-    ("det", OK_DET + "3,-1,12,22,30,60,0.7,1,1,1,1\n", 3, "row has 11 fields, the file's first row has 7"),
-    ("det", OK_DET + "3,-1,12,22,0,60,0.7\n", 3, "width must be > 0, got 0"),
-    ("det", OK_DET + "3,-1,12,22,30,-1.5,0.7\n", 3, "height must be > 0, got -1.5"),
-    ("det", OK_DET + "-2,-1,12,22,30,60,0.7\n", 3, "frame must be a whole number >= 1, got -2"),
     ("det", OK_DET + "3,0.5,12,22,30,60,0.7\n", 3, "id must be a whole number, got 0.5"),
     ("det", OK_DET + "3,-1,12,22,30,60,inf\n", 3, "conf (field 7) is missing, NaN or infinite"),
-    ("det", "frame,id,left,top,width,height,conf\n" + OK_DET, 1, "MOTChallenge files have no header line"),
-    ("det", "1,-1,10,20,30\n", 1, "at least 6"),
     ("det", "\n\n" + OK_DET + "\n3,-1,12,22,30,0,0.7\n", 6, "height must be > 0"),   # blank lines still count
     ("det", OK_DET.replace(",", " ") + "3 -1 12 22 30 x 0.7\n", 3, "height is not a number: 'x'"),  # whitespace
     ("det", OK_DET.replace("\n", "\r\n") + "3,-1,12,22,-4,60,0.7\r\n", 3, "width must be > 0"),  # CRLF
-    ("gt", OK_GT + "2,1,10,20,30,60,1,1,1\n1,1,0,0,5,5,1,1,1\n", 4, "track id 1 appears twice in frame 1 (first on line 1)"),
-    ("gt", OK_GT + "2,-3,10,20,30,60,1,1,1\n", 3, "gt track ids must be >= 0"),
     ("gt", OK_GT + "2,3,10,20,30,60,1,1.5,1\n", 3, "cls must be a whole number"),
     ("gt", OK_GT + "2,3,10,20,30,60,1,1,nan\n", 3, "vis (field 9) is missing"),
-    ("result", "1,3,1,1,5,5,1,-1,-1,-1\n2,3,1,1,5,5,1,-1,-1,-1\n2,3,9,9,5,5,1,-1,-1,-1\n", 3, "track id 3 appears twice in frame 2"),
 ]
 
 
@@ -127,7 +96,8 @@ def test_missing_and_empty_files(tmp_path):
     (tmp_path / "blank.txt").write_text("\n \n\n")
     assert len(read_gt_file(tmp_path / "blank.txt")) == 0
     (tmp_path / "binary.txt").write_bytes(b"\x00\xff\xfe\x00garbage\x01\x02")
-    assert isinstance(error_of(lambda: read_det_file(tmp_path / "binary.txt")), LgmotError)
+    err = error_of(lambda: read_det_file(tmp_path / "binary.txt"))
+    assert (err.path, err.line, err.message) == (str(tmp_path / "binary.txt"), None, "not a text file")
 
 
 def test_missing_seqinfo_and_keys(tmp_path):
@@ -172,16 +142,6 @@ def test_seqinfo_round_trip_and_frame_names(tmp_path):
     write_seqinfo({"imWidth": 10, "imHeight": 10, "seqLength": 2, "frameRate": 29.97, "imExt": "png"}, tmp_path / "p")
     p = read_seqinfo(tmp_path / "p")
     assert p.fps == pytest.approx(29.97) and p.img_ext == ".png"
-
-
-def test_trimmed_sequence_warns_once_and_uses_frames_on_disk(tmp_path):
-    seq = make_seq(tmp_path, "t", length=600, frames=[1, 2, 3, 4])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for _ in range(3): info = read_seqinfo(seq)
-    ours = [w for w in caught if issubclass(w.category, DataWarning)]
-    assert len(ours) == 1 and "claims 600 frames" in str(ours[0].message) and "1..4" in str(ours[0].message)
-    assert (info.length, info.claimed_length, info.trimmed) == (4, 600, True)
 
 
 def test_frames_with_a_gap_and_odd_frame_folders(tmp_path):
@@ -457,7 +417,7 @@ def test_seqmap_round_trip(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- real data
-@needs_mini
+@needs_mot17_mini
 def test_real_mot17_mini_trimmed_sequences():
     seqs = find_sequences(MINI.parent, "mot17-train-frcnn")
     assert [p.name for p in seqs] == [f"MOT17-{k}-FRCNN" for k in MINI_FRAMES]
@@ -481,7 +441,7 @@ def test_real_mot17_mini_trimmed_sequences():
         assert set(s.dets.id[s.dets.id >= 0]) <= set(s.gt.id[s.gt.cls.isin(GT_MATCH_CLASSES)])
 
 
-@needs_mini
+@needs_mot17_mini
 def test_real_files_round_trip(tmp_path):
     seq_dir = MINI / "MOT17-04-FRCNN"
     det, gt = read_det_file(seq_dir / "det/det.txt"), read_gt_file(seq_dir / "gt/gt.txt")
@@ -492,7 +452,7 @@ def test_real_files_round_trip(tmp_path):
     assert set(gt.cls) >= {1, 7} and gt.dtypes["cls"] == np.int64
 
 
-@needs_full
+@needs_mot17_full
 def test_real_mot17_full_without_frames():
     with pytest.raises(LgmotError, match="not found"):
         find_sequences(FULL.parent, "mot17-train-plain")   # only 09 and 11 are here

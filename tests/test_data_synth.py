@@ -125,7 +125,7 @@ def test_make_dataset_layout_and_named_splits(tmp_path):
     # sequences differ from each other; the same dataset seed gives the same sequences
     assert (seqs[0] / "gt/gt.txt").read_bytes() != (seqs[1] / "gt/gt.txt").read_bytes()
     again = synth.make_dataset(tmp_path / "again", domains=("street",), splits={"train": 1}, n_frames=4, width=128, height=72, seed=3)
-    assert _files(again[0]) == _files(seqs[0]) | {"seqinfo.ini": (seqs[0] / "seqinfo.ini").read_bytes()}
+    assert _files(again[0]) == _files(seqs[0])                              # seqinfo.ini included
 
 
 def test_bad_arguments_are_one_clear_error(tmp_path):
@@ -297,7 +297,7 @@ def test_descriptions_vary_in_form_not_in_content(tmp_path):
     seqs = synth.make_dataset(tmp_path, domains=synth.DOMAINS, splits={"train": 2}, n_frames=2, width=160, height=90)
     texts = [v["text"] for s in seqs for v in json.loads((s / "gt/language.json").read_text())["instances"].values()]
     scenes = [json.loads((s / "gt/language.json").read_text())["scene"]["text"] for s in seqs]
-    assert len(set(texts)) == len(texts) or len(set(texts)) > .8 * len(texts)
+    assert len(texts) > 0 and len(set(texts)) > .8 * len(texts)
     assert len({t.split()[0] for t in scenes}) >= 2           # several sentence templates in use
     for s in seqs:
         lang = json.loads((s / "gt/language.json").read_text())

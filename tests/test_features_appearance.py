@@ -9,18 +9,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from lgmot.core import LgmotError, find_data_root, safe_torch_load
+from lgmot.core import LgmotError, safe_torch_load
 from lgmot.features.appearance import (
     IMAGENET_MEAN, IMAGENET_STD, AppearanceEncoder, MobileNetV2Features, ReidNet, ResNetBackbone,
     appearance_cache_dir, benchmark_encoder, crop_boxes, get_appearance_encoder, load_reid_checkpoint,
     mobilenetv2_weights_path, normalize_crops, read_frame, sequence_embeddings)
 
-from lgmot.data.mot import load_sequence, write_mot_txt, write_seqinfo as _write_seqinfo
-
-try:  # the synthetic generator is written concurrently; until it exists the figures below stand in for it
-    from lgmot.data.synth import make_sequence
-except ImportError:
-    make_sequence = None
+from lgmot.data.mot import load_sequence, write_mot_txt
+from lgmot.data.synth import make_sequence
+from conftest import MOT17_MINI, CountingEncoder, make_seq, needs_mot17_mini
 
 
 # ---------------------------------------------------------------- sequences
@@ -30,16 +27,12 @@ def with_dets(seq, dets: pd.DataFrame):
     return dataclasses.replace(seq, dets=dets)
 
 
-def write_seqinfo(seq_dir: Path, n_frames: int, width: int, height: int):
-    seq_dir.mkdir(parents=True, exist_ok=True)
-    _write_seqinfo({"imWidth": width, "imHeight": height, "seqLength": n_frames, "frameRate": 30}, seq_dir)
-
-
 def figures_sequence(seq_dir: Path, n_frames: int = 6, n_people: int = 5, width: int = 320, height: int = 240, seed: int = 0):
     """Synthetic people (head, shirt, trousers in per-person colours) walking over a textured floor; det = gt boxes
-    jittered by up to 3% (ids come back through the loader's gt matching). Used until `lgmot.data.synth` exists."""
+    jittered by up to 3% (ids come back through the loader's gt matching). Quicker to draw than `lgmot.data.synth`'s
+    people, with exactly known boxes: the fixture of the cache and reliability tests."""
     rng = np.random.default_rng(seed)
-    write_seqinfo(seq_dir, n_frames, width, height)
+    make_seq(seq_dir.parent, seq_dir.name, width=width, height=height, length=n_frames, dets=None)
     (seq_dir / "img1").mkdir(exist_ok=True); (seq_dir / "det").mkdir(exist_ok=True); (seq_dir / "gt").mkdir(exist_ok=True)
     floor = (110 + 25 * rng.standard_normal((height, width, 3))).clip(0, 255)
     shirts, trousers = rng.integers(0, 256, (n_people, 3)), rng.integers(0, 256, (n_people, 3))
@@ -68,23 +61,9 @@ def figures_sequence(seq_dir: Path, n_frames: int = 6, n_people: int = 5, width:
 
 
 def synthetic_sequence(seq_dir: Path, n_frames: int = 6, seed: int = 0):
-    if make_sequence is not None:
-        make_sequence(seq_dir, domain="street", n_frames=n_frames, width=320, height=240, n_people=5, seed=seed)
-    else:
-        figures_sequence(seq_dir, n_frames=n_frames, seed=seed)
+    "A street sequence of `lgmot.data.synth` (5 people, 320x240), loaded."
+    make_sequence(seq_dir, domain="street", n_frames=n_frames, width=320, height=240, n_people=5, seed=seed)
     return load_sequence(seq_dir)
-
-
-class CountingEncoder:
-    "Wraps an encoder and counts the crops it encodes."
-    def __init__(self, enc, fail_after: int | None = None):
-        self.enc, self.crops, self.calls, self.fail_after = enc, 0, 0, fail_after
-    def __getattr__(self, name): return getattr(self.enc, name)
-    def to(self, device): self.enc.to(device); return self
-    def encode(self, crops):
-        if self.fail_after is not None and self.calls >= self.fail_after: raise KeyboardInterrupt("killed midway")
-        self.calls += 1; self.crops += crops.shape[0]
-        return self.enc.encode(crops)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -234,10 +213,7 @@ def test_border_padding_is_the_mean_colour(data_root):
 # ---------------------------------------------------------------- sequences and the cache
 
 def test_none_encoder_needs_no_frames(tmp_path):
-    seq_dir = tmp_path / "noframes"
-    write_seqinfo(seq_dir, 3, 100, 80)
-    (seq_dir / "det").mkdir()
-    (seq_dir / "det" / "det.txt").write_text("1,-1,10,10,20,40,0.9\n2,-1,12,10,20,40,0.9\n")
+    seq_dir = make_seq(tmp_path, "noframes", width=100, height=80, length=3, dets="1,-1,10,10,20,40,0.9\n2,-1,12,10,20,40,0.9\n")
     seq = load_sequence(seq_dir)
     out = sequence_embeddings(seq, get_appearance_encoder("none"))
     assert out.shape == (2, 0) and out.dtype == torch.float32
@@ -251,7 +227,7 @@ def test_cache_hit_partial_and_stale(tmp_path, mnv2):
     n = len(seq.dets)
     counting = CountingEncoder(mnv2)
     first = sequence_embeddings(seq, counting, chunk_frames=2, batch_size=4)
-    assert first.shape == (n, 1280) and torch.isfinite(first).all() and counting.crops == n
+    assert first.shape == (n, 1280) and torch.isfinite(first).all() and counting.items == n
     folder = appearance_cache_dir(seq, mnv2)
     assert folder == seq_dir / "processed_data" / "lgmot_embeddings" / "mobilenetv2" / "det"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -268,7 +244,7 @@ def test_cache_hit_partial_and_stale(tmp_path, mnv2):
     counting = CountingEncoder(mnv2)
     again = sequence_embeddings(seq, counting, chunk_frames=2)
     frames = seq.dets.frame.to_numpy()
-    assert counting.crops == int(np.isin(frames, np.unique(frames)[2:]).sum())
+    assert counting.items == int(np.isin(frames, np.unique(frames)[2:]).sum())
     torch.testing.assert_close(again, first, rtol=0, atol=1e-5)
 
     # stale: the det file changes (one box moves) -> every chunk is rebuilt, the moved box gets a new vector
@@ -280,7 +256,7 @@ def test_cache_hit_partial_and_stale(tmp_path, mnv2):
     seq2 = load_sequence(seq_dir)
     counting = CountingEncoder(mnv2)
     rebuilt = sequence_embeddings(seq2, counting, chunk_frames=2)
-    assert counting.crops == n
+    assert counting.items == n
     moved = int(np.flatnonzero((seq2.dets.left.to_numpy() != seq.dets.left.to_numpy()))[0])
     assert not torch.allclose(rebuilt[moved], first[moved])
     assert json.loads((folder / "manifest.json").read_text())["key"] != manifest["key"]
@@ -291,7 +267,7 @@ def test_cache_hit_partial_and_stale(tmp_path, mnv2):
     os.utime(img, (time.time() + 5, time.time() + 5))
     counting = CountingEncoder(mnv2)
     sequence_embeddings(seq2, counting, chunk_frames=2)
-    assert counting.crops == n
+    assert counting.items == n
 
 
 def test_killed_midway_resumes_missing_chunks_only(tmp_path, mnv2):
@@ -305,7 +281,7 @@ def test_killed_midway_resumes_missing_chunks_only(tmp_path, mnv2):
     assert not list(folder.glob(".*.tmp"))                                           # no half-written file left
     counting = CountingEncoder(mnv2)
     resumed = sequence_embeddings(seq, counting, chunk_frames=2, batch_size=3)
-    assert counting.crops == n - 6 and json.loads((folder / "manifest.json").read_text())["complete"]
+    assert counting.items == n - 6 and json.loads((folder / "manifest.json").read_text())["complete"]
     torch.testing.assert_close(resumed, sequence_embeddings(seq, mnv2, use_cache=False), rtol=0, atol=1e-5)
 
 
@@ -350,7 +326,7 @@ def test_bad_arguments(tmp_path, mnv2):
 
 def test_frame_size_mismatch_is_an_error(tmp_path, mnv2):
     seq_dir = figures_sequence(tmp_path / "figs", n_frames=2, n_people=1, width=96, height=96)
-    write_seqinfo(seq_dir, 2, 128, 96)   # seqinfo now lies about the width
+    make_seq(seq_dir.parent, seq_dir.name, width=128, height=96, length=2, dets=None)   # seqinfo now lies about the width
     with pytest.raises(LgmotError, match="frame is 96x96 but seqinfo.ini says 128x96"):
         sequence_embeddings(load_sequence(seq_dir), mnv2, use_cache=False)
 
@@ -363,21 +339,16 @@ def test_synthetic_same_person_closer_than_different_people(tmp_path, mnv2):
     ids, frames = seq.dets["id"].to_numpy(), seq.dets["frame"].to_numpy()
     raw = same_vs_different(emb, ids, frames)
     unit = same_vs_different(F.normalize(emb, dim=1), ids, frames)
-    print(f"\nsynthetic ({'lgmot.data.synth' if make_sequence else 'test figures'}): "
+    print(f"\nsynthetic (lgmot.data.synth): "
           f"raw L2 same {raw['same']:.2f} vs different {raw['different']:.2f} (ratio {raw['different'] / raw['same']:.2f}); "
           f"unit L2 same {unit['same']:.3f} vs different {unit['different']:.3f}; pairs {raw['n_same']}/{raw['n_different']}")
     assert raw["n_same"] > 0 and raw["same"] < 0.8 * raw["different"]
 
 
-def _mot17_mini():
-    root = find_data_root()
-    return sorted((root / "MOT17-mini" / "train").glob("MOT17-*")) if root else []
-
-
-@pytest.mark.skipif(not _mot17_mini(), reason="shared MOT17-mini data not found")
+@needs_mot17_mini
 def test_real_mot17_gt_boxes_same_closer_than_different(tmp_path, mnv2):
     "On real frames, gt boxes of one pedestrian in different frames are closer than boxes of different pedestrians."
-    seq_dir = next(p for p in _mot17_mini() if p.name == "MOT17-05-FRCNN")
+    seq_dir = MOT17_MINI / "MOT17-05-FRCNN"
     seq = load_sequence(seq_dir)
     gt = pd.read_csv(seq_dir / "gt" / "gt.txt", header=None).iloc[:, :9]
     gt.columns = ["frame", "id", "left", "top", "width", "height", "flag", "cls", "vis"]
@@ -394,9 +365,9 @@ def test_real_mot17_gt_boxes_same_closer_than_different(tmp_path, mnv2):
     assert res["same"] < res["different"]
 
 
-@pytest.mark.skipif(not _mot17_mini(), reason="shared MOT17-mini data not found")
+@needs_mot17_mini
 def test_real_mot17_detections_and_missing_frames(tmp_path, mnv2):
-    seq_dir = next(p for p in _mot17_mini() if p.name == "MOT17-09-FRCNN")   # 4 frames on disk, seqinfo says 525
+    seq_dir = MOT17_MINI / "MOT17-09-FRCNN"   # 4 frames on disk, seqinfo says 525
     seq = load_sequence(seq_dir)
     assert seq.info.length < seq.info.claimed_length and seq.dets.frame.max() <= seq.info.length
     emb = sequence_embeddings(seq, mnv2, cache_dir=tmp_path)
@@ -436,12 +407,15 @@ def test_benchmark_report(data_root, tmp_path, mnv2):
     try:
         r50 = AppearanceEncoder("r50-ibn", 2048, ReidNet(), (256, 128))
         for name, enc in (("mobilenetv2 224x224", mnv2), ("resnet50-ibn 256x128", r50)):
-            print(f"\n{name}: {benchmark_encoder(enc, 64, 3)}")
+            r = benchmark_encoder(enc, 64, 3)
+            print(f"\n{name}: {r}")
+            assert r["batch_size"] == 64 and r["threads"] == 2 and r["crops_per_s"] > 0
         seq = load_sequence(data_root / "MOT17-mini/train/MOT17-02-FRCNN")
         for name, enc in (("mobilenetv2", mnv2), ("resnet50-ibn", r50)):
             start = time.perf_counter()
-            sequence_embeddings(seq, enc, use_cache=False)
+            emb = sequence_embeddings(seq, enc, use_cache=False)
             secs = time.perf_counter() - start
+            assert emb.shape == (len(seq.dets), enc.dim) and torch.isfinite(emb).all()
             print(f"end to end {name} on MOT17-02 ({len(seq.dets)} dets, 1920x1080): {len(seq.dets) / secs:.1f} crops/s")
     finally:
         torch.set_num_threads(threads)

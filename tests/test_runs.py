@@ -1,11 +1,9 @@
 "Papermill smoke run of the parameterized notebook behind the shipped model and the MOT17 table."
 import json, os, subprocess, sys
-from pathlib import Path
 
+from conftest import ROOT, tiny_overrides
 
-ROOT = Path(__file__).resolve().parent.parent
-from lgmot.core import TINY_OVERRIDES
-TINY = ["data.appearance=none", *TINY_OVERRIDES, "language.spg_levels=[true,true]", "train.batch_size=8", "train.save_every=1", "model.steps=2"]
+TINY = tiny_overrides("train.batch_size=8", "model.steps=2")
 
 
 def test_mot17_notebook_runs_under_papermill(data_root, tmp_path):

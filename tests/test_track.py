@@ -27,8 +27,8 @@ def _copy_without(src: Path, dst: Path, drop=("gt",)):
     return dst
 
 
-def test_oracle_on_real_mot17_is_a_high_upper_bound(data_root, tmp_path):
-    root = data_root / "MOT17-full" / "train"
+def test_oracle_on_real_mot17_is_a_high_upper_bound(mot17_full, tmp_path):
+    root = mot17_full
     rep = track_dataset(root, tmp_path / "oracle", oracle=True, seqs=["MOT17-09"])
     assert rep["sequences"]["MOT17-09"]["tracks"] > 10
     t = evaluate(root, tmp_path / "oracle", seqs=["MOT17-09"]).table
@@ -36,8 +36,8 @@ def test_oracle_on_real_mot17_is_a_high_upper_bound(data_root, tmp_path):
     assert t.loc["MOT17-09", "IDSW"] < 20 and t.loc["MOT17-09", "AssA"] > 60
 
 
-def test_tracks_a_sequence_without_gt_and_frames(data_root, tmp_path, tiny_model):
-    seq = _copy_without(data_root / "MOT17-full" / "train" / "MOT17-09", tmp_path / "data" / "MOT17-09")
+def test_tracks_a_sequence_without_gt_and_frames(mot17_full, tmp_path, tiny_model):
+    seq = _copy_without(mot17_full / "MOT17-09", tmp_path / "data" / "MOT17-09")
     assert not (seq / "gt").exists() and not (seq / "img1").exists()
     rep = track_dataset(tmp_path / "data", tmp_path / "out", model_path=tiny_model)
     res = read_result_file(tmp_path / "out" / "MOT17-09.txt")
@@ -46,24 +46,24 @@ def test_tracks_a_sequence_without_gt_and_frames(data_root, tmp_path, tiny_model
     assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", json.loads((tmp_path / "out" / "track.json").read_text())["commit"])
 
 
-def test_never_overwrites_results_and_checks_inputs_first(tmp_path, tiny_model, data_root):
-    _copy_without(data_root / "MOT17-full" / "train" / "MOT17-09", tmp_path / "data" / "MOT17-09")
+def test_never_overwrites_results_and_checks_inputs_first(tmp_path, tiny_model, mot17_full):
+    _copy_without(mot17_full / "MOT17-09", tmp_path / "data" / "MOT17-09")
     out = tmp_path / "out"; out.mkdir(); (out / "MOT17-09.txt").write_text("keep me\n")
     with pytest.raises(LgmotError, match="already exist"):
         track_dataset(tmp_path / "data", out, model_path=tiny_model)
     assert (out / "MOT17-09.txt").read_text() == "keep me\n"
     # a malformed det file in a second sequence: nothing at all is written for the good one
-    bad = _copy_without(data_root / "MOT17-full" / "train" / "MOT17-11", tmp_path / "data" / "MOT17-11")
+    bad = _copy_without(mot17_full / "MOT17-11", tmp_path / "data" / "MOT17-11")
     (bad / "det" / "det.txt").write_text("1,-1,10,10,-5,20,0.9\n")
     with pytest.raises(LgmotError, match=r"det\.txt:1"):
         track_dataset(tmp_path / "data", tmp_path / "out2", model_path=tiny_model)
     assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").iterdir())
 
 
-def test_bad_model_file_is_one_clear_error(tmp_path, data_root):
+def test_bad_model_file_is_one_clear_error(tmp_path, mot17_full):
     junk = tmp_path / "junk.pt"; junk.write_bytes(b"not a model")
     with pytest.raises(LgmotError, match="junk.pt"):
-        track_dataset(data_root / "MOT17-full" / "train", tmp_path / "o", model_path=junk)
+        track_dataset(mot17_full, tmp_path / "o", model_path=junk)
 
 
 def test_levels_the_curriculum_never_reached_are_not_used(tmp_path):
@@ -75,10 +75,10 @@ def test_levels_the_curriculum_never_reached_are_not_used(tmp_path):
     assert model.trained_depth == 1
 
 
-def test_shipped_model_loads_and_tracks_without_frames(data_root, tmp_path):
+def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     from lgmot.track import default_model_path, load_tracker
     assert default_model_path().exists()
     model, cfg = load_tracker()
     assert model.trained_depth == cfg.graph.depth and cfg.data.appearance == "none"
-    rep = track_dataset(data_root / "MOT17-full" / "train", tmp_path / "out", seqs=["MOT17-09"])
+    rep = track_dataset(mot17_full, tmp_path / "out", seqs=["MOT17-09"])
     assert rep["sequences"]["MOT17-09"]["tracks"] > 10

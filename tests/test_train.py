@@ -1,5 +1,5 @@
 "Training: exact resume after a kill, DistributedDataParallel under torchrun, run folders."
-import json, os, signal, socket, subprocess, sys, time
+import json, os, re, signal, socket, subprocess, sys, time
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,8 @@ def test_run_folder_records_config_seed_commit_and_is_never_reused(tmp_path):
     b = train(cfg, seqs(), tmp_path, run_name="r", verbose=False)
     assert a != b and a.name == "r" and b.name == "r-2"
     meta = json.loads((a / "run.json").read_text())
-    assert meta["seed"] == cfg.seed and meta["commit"] and meta["node_input"] == "zero"
+    assert meta["seed"] == cfg.seed and meta["node_input"] == "zero"
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", meta["commit"]), meta["commit"]   # this checkout, not "unknown"
     assert (a / "config.yaml").exists() and (a / "model.pt").exists()
     m = read_metrics(a)
     assert list(m["epoch"]) == [1, 2] and {"edge", "spg", "isg"} <= set(m.columns)
