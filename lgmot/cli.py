@@ -195,7 +195,7 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/13_cli.ipynb #62b661dd
+# %% ../nbs/13_cli.ipynb #18694faf
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
              model: str = "",                  # model file (default: the model shipped with lgmot)
              det: str = "det",                 # detection file name under det/
@@ -209,21 +209,16 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
     import pandas as pd
     from lgmot.core import resolve_device
     from lgmot.eval import diagnose_report
-    from lgmot.hierarchy import prepare_sequence, select_sequences
-    from lgmot.track import load_tracker, upper_bound_tracks
+    from lgmot.hierarchy import select_sequences
+    from lgmot.track import load_tracker, prepare_for_tracking, upper_bound_tracks
     dev = resolve_device(device)
     net, cfg = load_tracker(model or None, dev)
     cfg.data.det_name = det
-    cfg.language.spg_levels = [False] * cfg.graph.depth; cfg.language.isg = False
-    if net.node_in_dim_given == 0: cfg.data.appearance = "none"
-    encoder = None
-    if net.node_in_dim_given > 0:
-        from lgmot.features.appearance import get_appearance_encoder
-        encoder = get_appearance_encoder(cfg.data.appearance, device=str(dev))
+    dirs = select_sequences(data, split or None, list(seqs or []) or None)
+    missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]
+    if missing: raise LgmotError("diagnose needs ground truth (gt/gt.txt)", missing[0])
     runs, traces, gts = {}, {}, {}
-    for seq_dir in select_sequences(data, split or None, list(seqs or []) or None):
-        if not (seq_dir / "gt" / "gt.txt").is_file(): raise LgmotError("diagnose needs ground truth (gt/gt.txt)", seq_dir)
-        seq = prepare_sequence(seq_dir, cfg, appearance_encoder=encoder, device=str(dev))
+    for seq_dir, seq in zip(dirs, prepare_for_tracking(dirs, net, cfg, dev)):
         traces[seq.name] = []
         runs[seq.name] = upper_bound_tracks(net, seq, cfg, device=dev, traces=traces[seq.name])
         gts[seq.name] = seq_dir

@@ -253,10 +253,7 @@ def node_purity(det_gt: torch.Tensor, det_node: torch.Tensor, num_nodes: int) ->
     size = torch.zeros(num_nodes, dtype=torch.long, device=det_gt.device).index_add_(0, det_node, torch.ones_like(det_node))
     return best.float() / size.clamp(min=1).float()
 
-# %% ../nbs/08_hierarchy.ipynb #281defde
-def _split_sizes(graphs, key) -> list[int]:
-    return [int(g.num_nodes) if key == "nodes" else int(g.edge_index.shape[1]) for g in graphs]
-
+# %% ../nbs/08_hierarchy.ipynb #5c836a5e
 def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, active, clusters, decided_by: str,
                  model: LgmotNet | None = None, out_slices: dict | None = None) -> LevelTrace:
     "Assemble one level's trace from what the forward computed anyway (plus the candidate labels)."
@@ -285,7 +282,7 @@ def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, act
             lt.inst_target, lt.inst_valid = model.inst_target(graph), graph.inst_valid.bool()
     return lt
 
-# %% ../nbs/08_hierarchy.ipynb #46de4d71
+# %% ../nbs/08_hierarchy.ipynb #06d868a8
 def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, depth: int | None = None,
                       with_loss: bool = False, language: bool = False, oracle: bool = False, gt_levels=(),
                       device="cpu", traces: list | None = None):
@@ -340,7 +337,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
 
 def _output_slices(out, graphs) -> list[dict]:
     "Split a batched `ModelOutput` back into per-graph pieces (directed edges and nodes are concatenated in order)."
-    e_sizes, n_sizes = _split_sizes(graphs, "edges"), _split_sizes(graphs, "nodes")
+    e_sizes, n_sizes = [int(g.edge_index.shape[1]) for g in graphs], [int(g.num_nodes) for g in graphs]
     logits = [torch.split(l.detach(), e_sizes) for l in out.logits]
     embeddings = [torch.split(e.detach(), e_sizes) for e in out.edge_embeddings]
     hidden = torch.split(out.node_hidden.detach(), n_sizes)

@@ -21,7 +21,8 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip', 'results_frame',
-           'track_sequence', 'upper_bound_tracks', 'default_model_path', 'load_tracker', 'track_dataset']
+           'track_sequence', 'upper_bound_tracks', 'default_model_path', 'load_tracker', 'prepare_for_tracking',
+           'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -159,7 +160,7 @@ def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, devi
         out["oracle"] = track_sequence(model, seq, cfg, device=device, gt_levels=tuple(range(depth)))
     return out
 
-# %% ../nbs/10_track.ipynb #f6cfced5
+# %% ../nbs/10_track.ipynb #db5c893c
 def default_model_path() -> Path:
     "The model file shipped inside the package."
     return package_dir() / "assets" / "default_model.pt"
@@ -177,13 +178,21 @@ def load_tracker(model_path=None, device="cpu") -> tuple[LgmotNet, Config]:
                       "within a clip)", stacklevel=2)
     return model, cfg
 
+def prepare_for_tracking(dirs, model: LgmotNet | None, cfg: Config, device="cpu") -> list[PreparedSequence]:
+    """Prepare sequence folders as tracking reads them: no text (inference uses none; `cfg`'s language switches are
+    turned off in place) and appearance only when `model` reads it."""
+    from lgmot.features.appearance import get_appearance_encoder
+    cfg.language.spg_levels = [False] * cfg.graph.depth; cfg.language.isg = False
+    needs_app = model is not None and model.node_in_dim_given > 0
+    encoder = get_appearance_encoder(cfg.data.appearance, device=str(device)) if needs_app else None
+    return [prepare_sequence(p, cfg, appearance_encoder=encoder, device=str(device)) for p in dirs]
+
 def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", seqs: list[str] | None = None,
                   split: str | None = None, device: str = "cpu", oracle: bool = False, min_conf: float | None = None,
                   overrides: list[str] = ()) -> dict:
     """Track every sequence under `data_root` (flat or nested; optionally a `split` or named `seqs`) and write
     `out_dir/<seq>.txt`, plus `out_dir/track.json` (config, model, commit, timings). All inputs are loaded and
     checked before anything is written; an existing result is never overwritten."""
-    from lgmot.features.appearance import get_appearance_encoder
     dev = resolve_device(device)
     dirs = select_sequences(data_root, split, seqs)
     model, cfg = (None, preset("baseline")) if oracle and model_path is None else load_tracker(model_path, dev)
@@ -193,10 +202,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     out_dir = Path(out_dir)
     clash = [str(out_dir / f"{p.name}.txt") for p in dirs if (out_dir / f"{p.name}.txt").exists()]
     if clash: raise LgmotError(f"results already exist ({clash[0]}{' ...' if len(clash) > 1 else ''}); choose a new output folder", clash[0])
-    needs_app = model is not None and model.node_in_dim_given > 0
-    encoder = get_appearance_encoder(cfg.data.appearance, device=str(dev)) if needs_app else None
-    cfg.language.spg_levels = [False] * cfg.graph.depth; cfg.language.isg = False   # inference uses no text
-    loaded = [prepare_sequence(p, cfg, appearance_encoder=encoder, device=str(dev)) for p in dirs]
+    loaded = prepare_for_tracking(dirs, model, cfg, dev)
     report = {"model": str(model_path or ("oracle" if oracle else default_model_path())), "commit": git_commit(),
               "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev), "sequences": {}}
     for seq in loaded:
