@@ -11,8 +11,8 @@ from fastcore.script import anno_parser
 from .core import (LgmotError, apply_overrides, atomic_write, git_commit, load_config, new_run_dir, preset as get_preset)
 
 # %% auto #0
-__all__ = ['REQUIRED', 'MANY', 'SOME', 'DEMO_OVERRIDES', 'COMMANDS', 'synth', 'train', 'track', 'eval_results', 'demo',
-           'dataclass_replace', 'diagnose', 'main']
+__all__ = ['REQUIRED', 'MANY', 'SOME', 'DEMO_OVERRIDES', 'COMMANDS', 'synth', 'print_calibration', 'train', 'track',
+           'eval_results', 'demo', 'dataclass_replace', 'diagnose', 'main']
 
 # %% ../nbs/13_cli.ipynb #b4a67069
 REQUIRED = {"opt": True, "required": True}   # a named option that must be given
@@ -25,7 +25,19 @@ def _split(names: str | list[str] | None) -> list[str]:
     items = names if isinstance(names, list) else [names]
     return [n.strip() for item in items for n in item.split(",") if n.strip()]
 
-# %% ../nbs/13_cli.ipynb #b5dc6b2a
+# %% ../nbs/13_cli.ipynb #bcb68b21
+def _difficulty(items: list[str] | None) -> dict[str, dict]:
+    "`domain.knob=value` items (value: a number, or `lo,hi`) as {domain: {knob: value}}."
+    out: dict[str, dict] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        domain, dot, knob = key.strip().partition(".")
+        if not sep or not dot or not knob: raise LgmotError(f"--difficulty {item!r}: expected domain.knob=value, e.g. dance.swap_share=0.8")
+        try: numbers = [float(v) for v in value.split(",")]
+        except ValueError: raise LgmotError(f"--difficulty {item!r}: {value!r} is not a number or lo,hi") from None
+        out.setdefault(domain, {})[knob] = numbers[0] if len(numbers) == 1 else tuple(numbers)
+    return out
+
 def synth(out: Annotated[str, REQUIRED],     # dataset root to create (sequences go under OUT/SYNTH/<split>/)
           domains: str = "street,dance,sports",  # comma-separated domains
           train: int = 2,            # sequences per domain in the train split
@@ -35,21 +47,49 @@ def synth(out: Annotated[str, REQUIRED],     # dataset root to create (sequences
           width: int = 640,          # frame width in pixels
           height: int = 360,         # frame height in pixels
           seed: int = 0,             # dataset seed (same seed, same bytes)
+          difficulty: Annotated[str, MANY] = None,  # difficulty knobs, e.g. dance.swap_share=0.8 sports.zoom_max=1.3
+          calibrate: bool = False,   # also run the peers and the oracle on the test split (>= 3 per domain) and print
+                                     # the calibration table beside the real benchmarks (OUT/calibration.csv)
          ):
     "Make a synthetic language-annotated dataset in MOTChallenge layout."
-    from lgmot.data.synth import make_dataset, summarize, DOMAINS
+    from lgmot.data.synth import make_dataset, summarize, difficulty_params, DOMAINS
     names = _split(domains)
     unknown = [d for d in names if d not in DOMAINS]
     if unknown: raise LgmotError(f"unknown domain(s) {', '.join(unknown)}; choose from {', '.join(DOMAINS)}")
     if min(frames, width, height) < 1 or min(train, val, test) < 0:
         raise LgmotError("frames, width and height must be >= 1 and split counts >= 0")
+    knobs = _difficulty(difficulty)
+    for d, k in knobs.items():
+        if d not in names: raise LgmotError(f"--difficulty names domain {d!r}, which is not among --domains {', '.join(names)}")
+        difficulty_params(d, k)
+    if calibrate and test < 3: raise LgmotError(f"--calibrate needs at least 3 test sequences per domain; got --test {test}")
     seqs = make_dataset(out, domains=tuple(names), splits={"train": train, "val": val, "test": test},
-                        n_frames=frames, width=width, height=height, seed=seed)
+                        n_frames=frames, width=width, height=height, seed=seed, difficulty=knobs)
     print(summarize(seqs).to_string())
     print(f"wrote {len(seqs)} sequences under {Path(out) / 'SYNTH'}")
+    if calibrate: print_calibration(out, names, [s for s in seqs if s.parent.name == "test"])
     return seqs
 
-# %% ../nbs/13_cli.ipynb #150aedc4
+# %% ../nbs/13_cli.ipynb #0a1b5826
+def print_calibration(out, domains: list[str], test_dirs: list[Path]) -> None:
+    "Calibrate the synthetic domains on `test_dirs`, print and save the tables under `out`."
+    import pandas as pd
+    from lgmot.data.synth import difficulty_stats
+    from lgmot.eval import calibration_table
+    from lgmot.track import postprocess_tracks
+    by_domain = {d: [s for s in test_dirs if s.name.rsplit("-", 1)[0] == d] for d in domains}
+    table = calibration_table(by_domain, postprocess_tracks)
+    stats = difficulty_stats(test_dirs)
+    stats.insert(0, "domain", [s.rsplit("-", 1)[0] for s in stats.index])
+    with atomic_write(Path(out) / "calibration.csv") as f: table.to_csv(f)
+    with atomic_write(Path(out) / "difficulty.csv") as f: stats.to_csv(f)
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print("\ncalibration (IDF1 / HOTA of the best peer, raw or +interp; oracle = gt association of det + interp)")
+        print(table.round(1).to_string())
+        print("\ndifficulty of the test sequences (domain means)")
+        print(stats.groupby("domain").mean(numeric_only=True).round(2).to_string())
+
+# %% ../nbs/13_cli.ipynb #24aeaccd
 def train(data: Annotated[str, REQUIRED],   # dataset root (flat or nested MOTChallenge layout)
           split: str = "",                   # named split (e.g. synth-all-train, mot17-train-all); "" = every sequence
           seqs: Annotated[str, MANY] = None,  # only these sequence names
@@ -75,7 +115,7 @@ def train(data: Annotated[str, REQUIRED],   # dataset root (flat or nested MOTCh
     print(f"run folder: {run}")
     return run
 
-# %% ../nbs/13_cli.ipynb #563b6902
+# %% ../nbs/13_cli.ipynb #95f34621
 def track(data: Annotated[str, REQUIRED],   # ROOT holding <seq>/{seqinfo.ini, det/<NAME>.txt[, img1/]} (flat or nested)
           out: Annotated[str, REQUIRED],    # folder for <seq>.txt results (existing results are never overwritten)
           model: str = "",                  # model file (default: the model shipped with lgmot)
@@ -97,7 +137,7 @@ def track(data: Annotated[str, REQUIRED],   # ROOT holding <seq>/{seqinfo.ini, d
     print(f"results in {out}")
     return rep
 
-# %% ../nbs/13_cli.ipynb #bc2bec90
+# %% ../nbs/13_cli.ipynb #a118e017
 def eval_results(gt: Annotated[str, REQUIRED],                   # ground-truth root (sequences with gt/gt.txt)
          results: Annotated[str, SOME],            # result folder(s) of <seq>.txt; label=DIR names a column
          peers: str = "",                                # also run peers on the same detections: sort,bytetrack,ocsort
@@ -126,7 +166,7 @@ def eval_results(gt: Annotated[str, REQUIRED],                   # ground-truth 
         print(f"wrote {json_out}")
     return cmp
 
-# %% ../nbs/13_cli.ipynb #a374170d
+# %% ../nbs/13_cli.ipynb #6d69e206
 # short on purpose: a CPU demo, not a benchmark. Level 0 trains alone for 30 iterations before deeper levels join
 # (deeper levels built from an untrained level 0 are all singletons, cost the most and teach nothing), and the
 # learning rate is higher than the original's 3e-4, which needs far more iterations than a demo has.
@@ -195,7 +235,7 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/13_cli.ipynb #18694faf
+# %% ../nbs/13_cli.ipynb #38ca01de
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
              model: str = "",                  # model file (default: the model shipped with lgmot)
              det: str = "det",                 # detection file name under det/
@@ -233,7 +273,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
         print(f"wrote {json_out}")
     return report
 
-# %% ../nbs/13_cli.ipynb #935f577f
+# %% ../nbs/13_cli.ipynb #4cb72196
 COMMANDS = {"synth": synth, "train": train, "track": track, "eval": eval_results, "diagnose": diagnose, "demo": demo}
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +300,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lgmot {name}: interrupted", file=sys.stderr); return 130
     return 0
 
-# %% ../nbs/13_cli.ipynb #c6d646da
+# %% ../nbs/13_cli.ipynb #bf91dfec
 if __name__ == "__main__" and getattr(globals().get("__spec__"), "name", "") == "lgmot.cli":   # not in this notebook
     sys.exit(main())

@@ -49,7 +49,7 @@ def test_same_seed_same_bytes_different_seed_differs(tmp_path):
         b = synth.make_sequence(tmp_path / "b" / domain, domain, seed=7, **SMALL)
         c = synth.make_sequence(tmp_path / "c" / domain, domain, seed=8, **SMALL)
         fa, fb, fc = _files(a), _files(b), _files(c)
-        assert fa.keys() == fb.keys() and len(fa) == 4 + 20 + 1
+        assert fa.keys() == fb.keys() and len(fa) == 5 + 20 + 1         # det, det_gt, det_noisy, gt, language; frames; seqinfo
         assert all(fa[k] == fb[k] for k in fa), [k for k in fa if fa[k] != fb[k]]
         assert fa["gt/gt.txt"] != fc["gt/gt.txt"] and fa["img1/000001.jpg"] != fc["img1/000001.jpg"]
 
@@ -90,7 +90,7 @@ def test_reads_back_through_load_sequence(small_seqs):
                 seq = load_sequence(seq_dir, det_name=det_name, clamp=False)
                 assert seq.info.length == seq.info.claimed_length == 20 and seq.info.frame_digits == 6
                 assert (seq.info.width, seq.info.height) == (320, 180)
-                assert seq.info.fps == synth.FRAME_RATE[domain]
+                assert seq.info.fps in synth.DIFFICULTY[domain].get("frame_rates", (synth.FRAME_RATE[domain],))
                 assert len(seq.dets) > 0 and seq.gt is not None and seq.language_path is not None
         gt = read_gt_file(seq_dir / "gt/gt.txt")
         assert (gt.flag == 1).all() and (gt.cls == 1).all() and gt.frame.between(1, 20).all()
@@ -159,7 +159,7 @@ def test_visibility_is_consistent_with_overlaps(small_seqs):
 def test_a_covered_person_is_invisible_and_the_one_in_front_fully_visible(tmp_path):
     geo = synth.scene_geometry("dance", "eye-level", 320, 180)
     still = dict(leg_swing=0., arm_swing=0., rgb=synth._outfit_rgb("red", "black", np.random.default_rng(0), 0))
-    people = [synth.PersonSpec("red", "black", "average", "dancing in place", texture_seed=i, **still) for i in range(3)]
+    people = [synth.PersonSpec("red", "black", "average", "swaying", texture_seed=i, **still) for i in range(3)]
     T = 2
     traj = synth.Trajectories(x=np.tile([160., 160., 40.], (T, 1)), y=np.tile([150., 151., 150.], (T, 1)),
                               phase=np.zeros((T, 3)), alive=np.ones((T, 3), bool), camera=np.zeros(T, np.int64),
@@ -184,7 +184,7 @@ def test_detections_follow_the_ground_truth(small_seqs):
         # misses concentrate at low visibility (among people wholly inside the frame: truncation is the other cause)
         gt = gt[(gt.left >= 1) & (gt.top >= 1) & (gt.left + gt.width <= 321) & (gt.top + gt.height <= 181)]
         assert gt[~gt.hit].vis.mean() < gt[gt.hit].vis.mean() - .1
-        low, high = gt[gt.vis < .3], gt[gt.vis > .8]
+        low, high = gt[gt.vis < .15], gt[gt.vis > .8]
         assert (~low.hit).mean() > .5 and (~high.hit).mean() < .15
         # confidence tracks visibility; unmatched detections are less confident
         assert det[det.hit].conf.mean() > det[~det.hit].conf.mean()
@@ -213,7 +213,7 @@ def test_named_upper_colour_is_the_nearest_palette_colour_of_the_torso(tmp_path)
     agree, total = 0, 0
     misses = []
     for domain in synth.DOMAINS:
-        for seed in (0, 1, 2):
+        for seed in (0, 1, 2, 3):
             seq = synth.make_sequence(tmp_path / f"{domain}-{seed}", domain, n_frames=6, seed=seed,
                                       lighting="day", weather="clear")
             gt = read_gt_file(seq / "gt/gt.txt")
@@ -323,3 +323,73 @@ def test_full_size_sequence_is_fast(tmp_path):
     cpu = time.process_time() - t0
     assert len(list((seq / "img1").iterdir())) == 150
     assert cpu < 20, f"{cpu:.1f}s of CPU for 150 frames"   # a few seconds on an idle core
+
+
+# --- calibrated difficulty ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def medium_seqs(tmp_path_factory):
+    "Two 120-frame 320x180 sequences per domain (seeds 1, 2): long enough for crossings and occlusions."
+    root = tmp_path_factory.mktemp("medium")
+    return {d: [synth.make_sequence(root / f"{d}-{s:03d}", d, n_frames=120, width=320, height=180, seed=s) for s in (1, 2)]
+            for d in synth.DOMAINS}
+
+
+def test_perfect_detections_are_the_visible_gt_boxes(small_seqs):
+    for domain, seq_dir in small_seqs.items():
+        gt, det = read_gt_file(seq_dir / "gt/gt.txt"), read_det_file(seq_dir / "det/det_gt.txt")
+        seen = gt[gt.vis >= synth.VISIBLE]
+        assert len(det) == len(seen) and (det.conf == 1).all() and (det.id == -1).all()
+        assert np.allclose(det[BOX].to_numpy(), seen[BOX].to_numpy())
+        if not synth.ANNOTATE_OCCLUDED[domain]: assert len(seen) == len(gt)   # dance, sports: only the visible
+
+
+def test_street_ground_truth_keeps_hidden_people(medium_seqs):
+    gt = pd.concat([read_gt_file(s / "gt/gt.txt") for s in medium_seqs["street"]])
+    assert (gt.vis < synth.VISIBLE).any()                 # as MOT17: people behind a kiosk stay annotated
+
+
+def test_difficulty_statistics_show_what_each_domain_is_about(medium_seqs):
+    stats = {d: synth.difficulty_stats(seqs) for d, seqs in medium_seqs.items()}
+    mean = {d: s.mean(numeric_only=True) for d, s in stats.items()}
+    # dance: look-alikes who cross all the time and hide behind each other; their descriptions still tell them apart
+    assert mean["dance"].crossings_per_track_min > 3 * mean["street"].crossings_per_track_min
+    assert mean["dance"].occlusions_per_track_min > 1 and mean["dance"].description_uniqueness > .6
+    # sports: two uniforms, so descriptions are far less unique than in dance or street
+    assert mean["sports"].description_uniqueness < mean["dance"].description_uniqueness
+    assert mean["street"].description_uniqueness > .6
+    for d, s in stats.items():
+        assert (s.fps > 0).all() and (s.occlusion_median_s >= 0).all() and s["occlusions_0.5-3s"].between(0, 1).all(), d
+
+
+def test_dancers_are_lookalikes_told_apart_by_what_the_text_names(medium_seqs):
+    for seq_dir in medium_seqs["dance"]:
+        inst = json.loads((seq_dir / "gt/language.json").read_text())["instances"].values()
+        outfits = {(i["attributes"]["upper"], i["attributes"]["lower"]) for i in inst}
+        assert len(outfits) <= 2                                                  # one costume, or two groups
+        for i in inst:
+            a, t = i["attributes"], i["text"]
+            shoe_words = synth._COLOUR_WORDS.get(a["shoes"], (a["shoes"],))
+            assert any(w in t for w in shoe_words) and any(w in t for w in synth._HAIR_WORDS[a["hair"]]), t
+
+
+def test_sports_camera_zooms_and_boxes_scale_together(medium_seqs):
+    for seq_dir in medium_seqs["sports"]:
+        gt = read_gt_file(seq_dir / "gt/gt.txt")
+        median_height = gt.groupby("frame").height.median()
+        assert median_height.max() > 1.15 * median_height.min()
+
+
+def test_difficulty_knobs_change_the_data(tmp_path):
+    calm = synth.make_sequence(tmp_path / "calm", "dance", n_frames=120, width=320, height=180, seed=1,
+                               difficulty={"swap_share": 0, "sway": 0, "move_speed": (.01, .02)})
+    wild = synth.make_sequence(tmp_path / "wild", "dance", n_frames=120, width=320, height=180, seed=1)
+    stats = synth.difficulty_stats([calm, wild])
+    assert stats.loc["calm", "crossings_per_track_min"] < stats.loc["wild", "crossings_per_track_min"]
+    slow = synth.make_sequence(tmp_path / "slow", "street", seed=1, difficulty={"frame_rates": (14, 14)}, **SMALL)
+    assert load_sequence(slow).info.fps == 14
+    with pytest.raises(LgmotError, match="unknown dance difficulty knob 'speed'"):
+        synth.make_sequence(tmp_path / "x", "dance", difficulty={"speed": 1}, **SMALL)
+    with pytest.raises(LgmotError, match="unknown street difficulty knob"):
+        synth.make_dataset(tmp_path / "d", domains=("street",), splits={"test": 1}, difficulty={"street": {"zoom_max": 2}})
+    assert not (tmp_path / "x").exists() and not (tmp_path / "d" / "SYNTH").exists()   # nothing written on bad input
