@@ -51,12 +51,31 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     (["train", "--data", ".", "--set", "model.steps=x"], "model.steps expects int"),
     (["track", "--data", "/no/where", "--out", "o"], "data root not found"),
     (["eval", "--gt", ".", "--results", "/no/such/dir"], "result folder not found"),
+    (["synth", "--out", "never", "--difficulty", "dance.swaps=1"], "unknown dance difficulty knob 'swaps'"),
+    (["synth", "--out", "never", "--difficulty", "dance"], "expected domain.knob=value"),
+    (["synth", "--out", "never", "--difficulty", "dance.hold_s=a"], "is not a number"),
+    (["synth", "--out", "never", "--domains", "street", "--difficulty", "dance.sway=1"], "not among --domains"),
+    (["synth", "--out", "never", "--calibrate", "--test", "1"], "--calibrate needs at least 3 test sequences"),
 ])
 def test_bad_input_is_one_line_and_non_zero(args, message):
     r = lgmot(*args)
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], r.stderr
+
+
+def test_synth_calibrate_prints_and_saves_the_table(tmp_path):
+    r = lgmot("synth", "--out", str(tmp_path), "--domains", "dance", "--train", "0", "--val", "0", "--test", "3",
+              "--frames", "40", "--width", "320", "--height", "180", "--difficulty", "dance.swap_share=0.5", "--calibrate")
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "calibration.csv", index_col=0)
+    assert list(table.index) == ["dance"] and table.loc["dance", "sequences"] == 3
+    row = table.loc["dance"]
+    assert 0 <= row.IDF1 <= 100 and row.oracle_IDF1 >= row.IDF1 and row.real_IDF1_perfect == 72.1
+    assert row.oracle_margin == pytest.approx(row.oracle_IDF1 - row.IDF1)
+    stats = pd.read_csv(tmp_path / "difficulty.csv", index_col=0)
+    assert len(stats) == 3 and (stats.domain == "dance").all() and (stats.description_uniqueness > 0).all()
+    assert "calibration" in r.stdout and "best_peer" in r.stdout
 
 
 def test_help_of_every_command():
@@ -72,5 +91,6 @@ def test_demo_end_to_end_small(tmp_path):
     run = next(tmp_path.iterdir())
     table = pd.read_csv(run / "results" / "table.csv", index_col=0)
     assert {"lgmot", "baseline", "oracle", "bytetrack", "bytetrack+interp"} <= set(table.index)
-    assert table.loc["oracle", "IDF1"] > 90   # ground-truth decisions on the synthetic test split
+    # ground-truth decisions on the calibrated synthetic test split: well above an online peer
+    assert table.loc["oracle", "IDF1"] > max(80, table.loc["bytetrack", "IDF1"])
     assert (run / "preview.png").exists() and (run / "runs" / "lgmot" / "model.pt").exists()

@@ -62,7 +62,8 @@ def figures_sequence(seq_dir: Path, n_frames: int = 6, n_people: int = 5, width:
 
 def synthetic_sequence(seq_dir: Path, n_frames: int = 6, seed: int = 0):
     "A street sequence of `lgmot.data.synth` (5 people, 320x240), loaded."
-    make_sequence(seq_dir, domain="street", n_frames=n_frames, width=320, height=240, n_people=5, seed=seed)
+    make_sequence(seq_dir, domain="street", n_frames=n_frames, width=320, height=240, n_people=5, seed=seed,
+                  difficulty={"pair_share": 0, "props": (0, 0)})   # nobody hidden: every person seen in several frames
     return load_sequence(seq_dir)
 
 

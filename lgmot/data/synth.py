@@ -31,7 +31,7 @@ __all__ = ['DOMAINS', 'SCENE_VALUES', 'SCENE_PRIORS', 'PEOPLE_PER_DENSITY', 'SET
 # %% ../../nbs/02_data.synth.ipynb #6b8a5362
 DOMAINS = ("street", "dance", "sports")
 
-# %% ../../nbs/02_data.synth.ipynb #e4adf7b1
+# %% ../../nbs/02_data.synth.ipynb #2a04407b
 SCENE_VALUES: dict[str, tuple[str, ...]] = {
     "camera": ("static", "panning"),
     "viewpoint": ("eye-level", "high"),
@@ -40,12 +40,12 @@ SCENE_VALUES: dict[str, tuple[str, ...]] = {
     "density": ("sparse", "medium", "crowded"),
 }
 SCENE_PRIORS: dict[str, dict[str, dict[str, float]]] = {
-    "street": {"camera": {"static": .7, "panning": .3}, "viewpoint": {"eye-level": .6, "high": .4},
+    "street": {"camera": {"static": .7, "panning": .3}, "viewpoint": {"eye-level": .75, "high": .25},
                "lighting": {"day": .6, "dusk": .2, "night": .2}, "weather": {"clear": .6, "rain": .25, "fog": .15},
-               "density": {"sparse": .15, "medium": .35, "crowded": .5}},
+               "density": {"sparse": .1, "medium": .3, "crowded": .6}},
     "dance": {"camera": {"static": 1.}, "viewpoint": {"eye-level": .7, "high": .3},
               "lighting": {"day": .6, "dusk": .25, "night": .15}, "weather": {"clear": 1.},
-              "density": {"sparse": .4, "medium": .6}},
+              "density": {"sparse": .3, "medium": .7}},
     "sports": {"camera": {"panning": 1.}, "viewpoint": {"high": .8, "eye-level": .2},
                "lighting": {"day": .7, "dusk": .2, "night": .1}, "weather": {"clear": .8, "rain": .2},
                "density": {"medium": .5, "crowded": .5}},
@@ -64,13 +64,14 @@ def check_domain(domain: str) -> str:
     if domain not in DOMAINS: raise LgmotError(f"unknown domain {domain!r}; choose one of {', '.join(DOMAINS)}")
     return domain
 
-# %% ../../nbs/02_data.synth.ipynb #4358697a
+# %% ../../nbs/02_data.synth.ipynb #5b2ffac3
 DIFFICULTY: dict[str, dict[str, typing.Any]] = {
     "street": {"frame_rates": (14, 25, 30),     # fps choices, one per sequence
                "pair_share": .6,                # share of walkers who walk side by side with the previous one
                "props": (4, 9),                 # static occluders (lamp posts, planters)
                "pan_speed": (.6, 1.6),          # px/frame of a panning camera, per 640 px of width
-               "stop_share": .4},               # share of walkers who stop for a while, then walk on
+               "stop_share": .4,                # share of walkers who stop for a while, then walk on
+               "high_view_crowd": 1.8},         # a high camera sees a wider area: this many times the people
     "dance": {"hold_s": (.3, 1.5),              # seconds a formation is held (swaying, jumping in place)
               "move_speed": (.07, .15),         # body heights per frame when changing places
               "swap_share": .9,                 # share of dancers whose new place is drawn at random (crossings)
@@ -391,9 +392,9 @@ class Geometry:
     def scale(self, y): return np.clip((np.asarray(y, np.float64) - self.horizon) / (self.height - self.horizon), .05, None)
     def person_height(self, y, factor=1.): return self.base * self.scale(y) * factor
 
-# %% ../../nbs/02_data.synth.ipynb #bfe42274
+# %% ../../nbs/02_data.synth.ipynb #8c09a385
 _GEOMETRY = {  # (horizon, base height, y_min, y_max, backdrop row, depth), fractions of the frame height
-    ("street", "eye-level"): (.30, .55, .45, 1.0, .40, .35), ("street", "high"): (-.8, .30, .18, 1.0, .0, .6),
+    ("street", "eye-level"): (.30, .55, .45, 1.0, .40, .35), ("street", "high"): (-.3, .38, .22, 1.0, .0, .5),
     ("dance", "eye-level"): (.25, .62, .50, .97, .44, .35), ("dance", "high"): (-.5, .38, .28, .97, .16, .6),
     ("sports", "eye-level"): (.15, .50, .38, 1.0, .30, .35), ("sports", "high"): (-1.2, .24, .14, .97, .06, .6),
 }
@@ -854,13 +855,13 @@ def render_sequence(img_dir, domain: str, scene: dict, people: list[PersonSpec],
         (img_dir / f"{t + 1:06d}.jpg").write_bytes(buf.getvalue())
     return pd.DataFrame(rows, columns=["frame", "person", "left", "top", "width", "height", "vis", "in_frame"])
 
-# %% ../../nbs/02_data.synth.ipynb #32c0aa40
+# %% ../../nbs/02_data.synth.ipynb #756a44b8
 DETECTOR_PROFILES = {
     "det": dict(p_max=.97, vis_lo=.1, vis_hi=.5, min_height=12., jitter=.03, fp_rate=.25, conf_noise=.07, fp_conf=(.02, .5)),
     "det_noisy": dict(p_max=.9, vis_lo=.25, vis_hi=.7, min_height=18., jitter=.07, fp_rate=1.2, conf_noise=.12,
                       fp_conf=(.02, .7)),
 }
-DOMAIN_DETECTOR = {"street": {"det": dict(p_max=.95, vis_lo=.3, vis_hi=.8, min_height=30., jitter=.05, fp_rate=.4,
+DOMAIN_DETECTOR = {"street": {"det": dict(p_max=.9, vis_lo=.35, vis_hi=.9, min_height=30., jitter=.05, fp_rate=.4,
                                           conf_noise=.1, fp_conf=(.02, .6))},
                    "dance": {"det": dict(vis_lo=.05, vis_hi=.3)}}   # a detector trained on dancers finds them half hidden
 
@@ -1038,7 +1039,7 @@ def _replace_dir(tmp: Path, seq_dir: Path) -> None:
         shutil.rmtree(seq_dir)
     os.replace(tmp, seq_dir)
 
-# %% ../../nbs/02_data.synth.ipynb #247836c1
+# %% ../../nbs/02_data.synth.ipynb #f9e1c081
 def make_sequence(seq_dir, domain: str = "street", n_frames: int = 150, width: int = 640, height: int = 360,
                   n_people: int | None = None, seed: int = 0, difficulty: dict | None = None, **scene) -> Path:
     """Write one synthetic sequence into `seq_dir`: img1/, seqinfo.ini, gt/gt.txt, det/det.txt, det/det_noisy.txt,
@@ -1053,6 +1054,9 @@ def make_sequence(seq_dir, domain: str = "street", n_frames: int = 150, width: i
     scene_rng, people_rng, motion_rng, render_rng, det_rng, noisy_rng, text_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence([int(seed), DOMAINS.index(domain)]).spawn(7))
     attrs, n = sample_scene(domain, scene_rng, n_people, **scene)
+    if n_people is None and "density" not in scene and attrs["viewpoint"] == "high" and "high_view_crowd" in params:
+        n = max(int(round(n * params["high_view_crowd"])), 1)
+        attrs["density"] = density_of(n)
     fps = int(scene_rng.choice(params["frame_rates"])) if "frame_rates" in params else FRAME_RATE[domain]
     geo = scene_geometry(domain, attrs["viewpoint"], int(width), int(height))
     people = sample_people(domain, n, people_rng, params)
