@@ -235,7 +235,7 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/13_cli.ipynb #38ca01de
+# %% ../nbs/13_cli.ipynb #72607994
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
              model: str = "",                  # model file (default: the model shipped with lgmot)
              det: str = "det",                 # detection file name under det/
@@ -244,6 +244,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
              device: str = "cpu",              # cpu | cuda | cuda:N | auto
              distractors: str = "mot17",       # mot17 | mot20 | none
              json_out: Annotated[str, {"opt": True}] = "",   # write both tables as JSON here
+             set: Annotated[str, MANY] = None,  # dotted overrides of the model's config, e.g. graph.pruning_fallback=false
             ):
     "Per-level edge diagnostics and ground-truth upper bounds of a model, per sequence and for all."
     import pandas as pd
@@ -253,6 +254,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
     from lgmot.track import load_tracker, prepare_for_tracking, upper_bound_tracks
     dev = resolve_device(device)
     net, cfg = load_tracker(model or None, dev)
+    cfg = apply_overrides(cfg, list(set or []))
     cfg.data.det_name = det
     dirs = select_sequences(data, split or None, list(seqs or []) or None)
     missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]

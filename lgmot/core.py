@@ -31,7 +31,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #8dc5f01a
+# %% ../nbs/00_core.ipynb #3bec05b3
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -56,6 +56,7 @@ class GraphConfig:
     motion_pred_length: list[int] = field(default_factory=lambda: [5, 25, 75])
     interpolate_motion: bool = True
     linear_center_only: bool = True
+    pruning_fallback: bool = True   # rank a non-predicting node's edges by box overlap (SUSHI: all tie at -2)
     node_id_min_ratio: float = 0.5  # majority gt id share of a merged node
 
     @property
@@ -188,12 +189,12 @@ def validate(cfg: Config, source=None) -> Config:
            f"device must be cpu, cuda, cuda:N or auto; got {cfg.device!r}", source)
     return cfg
 
-# %% ../nbs/00_core.ipynb #949db713
+# %% ../nbs/00_core.ipynb #26c592fe
 def _sushi() -> Config:
     levels = [2 ** i for i in range(1, 10)]
     return Config(name="sushi", seed=0,
                   graph=GraphConfig(frames_per_graph=512, frames_per_level=levels,
-                                    pruning=["geometry"] + ["motion_005"] * 8,
+                                    pruning=["geometry"] + ["motion_005"] * 8, pruning_fallback=False,
                                     motion_max_length=levels[:-1], motion_pred_length=levels[:-1]),
                   language=LanguageConfig(spg_levels=[False] * 9, isg=False, spg_weight=0.0, isg_weight=0.0),
                   train=TrainConfig(epochs=250, save_every=1))
@@ -210,7 +211,7 @@ def preset(name: str = "lgmot") -> Config:
     if name not in PRESETS: raise LgmotError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return validate(PRESETS[name]())
 
-# %% ../nbs/00_core.ipynb #36f74c6a
+# %% ../nbs/00_core.ipynb #0feb4b6c
 def _coerce(value, typ: str, key: str):
     "Check `value` (parsed YAML) against the annotation string `typ` of the field."
     base = typ.replace(" ", "")

@@ -19,9 +19,10 @@ from .core import LgmotError, GraphConfig
 __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlapping_windows', 'ClipDetections', 'Nodes',
            'clip_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes', 'candidate_edges',
            'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions', 'motion_giou',
-           'motion_weight', 'feet', 'appearance_distance', 'pruning_scores', 'mutual_topk', 'edge_feature_names',
-           'edge_features', 'edge_labels', 'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges',
-           'cluster_labels', 'next_level_nodes', 'oracle_hierarchy']
+           'static_giou', 'pruning_motion', 'motion_weight', 'feet', 'appearance_distance', 'pruning_scores',
+           'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels', 'instance_targets',
+           'build_hierarchy_level', 'forward_mask', 'forward_edges', 'cluster_labels', 'next_level_nodes',
+           'oracle_hierarchy']
 
 # %% ../nbs/06_graph.ipynb #e5a4e557
 def _window_frames(first_frame: int, last_frame: int, frames) -> np.ndarray:
@@ -227,7 +228,7 @@ def candidate_edges(t_start: torch.Tensor, t_end: torch.Tensor, clip_start: int,
     pos = torch.arange(rows.numel(), device=dev) - offset[rows] + lo[rows]
     return torch.stack([rows, order[pos]])
 
-# %% ../nbs/06_graph.ipynb #58ff0a40
+# %% ../nbs/06_graph.ipynb #365b8f4d
 def ltwh_to_cxcywh(box: torch.Tensor) -> torch.Tensor:
     "(..., 4) [left, top, w, h] -> [cx, cy, w, h]."
     return torch.cat([box[..., :2] + box[..., 2:] / 2, box[..., 2:]], -1)
@@ -306,7 +307,17 @@ def motion_giou(nodes: Nodes, edges: torch.Tensor, max_length: int, horizon: int
     g = torch.where(can[i] & can[j], g, torch.full_like(g, -2.0))
     return torch.nan_to_num(g, nan=-2.0).clamp(-2.0, 1.0)
 
-# %% ../nbs/06_graph.ipynb #a40e6bc2
+def static_giou(nodes: Nodes, edges: torch.Tensor) -> torch.Tensor:
+    "(E,) GIoU of the last box of the earlier node and the first box of the later one: a prediction of no motion."
+    i, j = edges
+    return giou_cxcywh(ltwh_to_cxcywh(nodes.box_end[i]), ltwh_to_cxcywh(nodes.box_start[j]))
+
+def pruning_motion(nodes: Nodes, edges: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    """(E,) the motion GIoU the pruning score uses: `motion`, except where a node cannot predict (-2), where the
+    static GIoU minus 1 (in [-2, 0]) ranks its partners by how close they stand instead of leaving them tied."""
+    return torch.where(motion <= -2.0, static_giou(nodes, edges) - 1.0, motion)
+
+# %% ../nbs/06_graph.ipynb #e192ae9c
 SIGMA_APP = 20.0   # appearance distance scale of the motion pruning score (SUSHI `compute_pruning_score`)
 
 def motion_weight(method: str) -> float:
@@ -354,7 +365,7 @@ def mutual_topk(edges: torch.Tensor, scores: torch.Tensor, num_nodes: int, k: in
     chosen[perm] = selected
     return chosen[:E] & chosen[E:]
 
-# %% ../nbs/06_graph.ipynb #aafbe05c
+# %% ../nbs/06_graph.ipynb #7accd9e8
 EDGE_FEATURES = ("secs_time_dist", "norm_feet_x_dist", "norm_feet_y_dist", "log_height_ratio", "log_width_ratio",
                  "app_dist", "motion_giou")
 
@@ -373,7 +384,7 @@ def edge_features(nodes: Nodes, edges: torch.Tensor, fps: float, motion: torch.T
     if motion is not None: cols.append(motion.to(end.dtype))
     return torch.stack(cols, 1) if cols[0].numel() else torch.zeros(0, len(cols), dtype=end.dtype, device=end.device)
 
-# %% ../nbs/06_graph.ipynb #e803b537
+# %% ../nbs/06_graph.ipynb #4c681304
 def edge_labels(gt_id: torch.Tensor, t_start: torch.Tensor, t_end: torch.Tensor, edges: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(E,) float labels and (E,) bool mask for edges (2, E) earlier -> later, from node ids (N,) and frames (N,)."
     i, j = edges
@@ -389,7 +400,7 @@ def edge_labels(gt_id: torch.Tensor, t_start: torch.Tensor, t_end: torch.Tensor,
     label = same & ((best_future[i] == key_future) | (best_past[j] == key_past))
     return label.float(), mask
 
-# %% ../nbs/06_graph.ipynb #5c3e821b
+# %% ../nbs/06_graph.ipynb #7e772df4
 def instance_targets(gt_id: torch.Tensor, instance_ids, instance_emb) -> tuple[torch.Tensor, torch.Tensor]:
     """Look up the text embedding of each node's track. gt_id: (N,) long; instance_ids: (T,) track ids;
     instance_emb: (T, Di). Returns inst_emb (N, Di) (zeros where missing) and inst_valid (N,) bool."""
@@ -423,7 +434,8 @@ def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps:
                              g.interpolate_motion, g.linear_center_only)
     elif g.pruning[level] != "geometry":   # level-0 nodes are single detections: none can predict
         motion = torch.full((cand.shape[1],), -2.0, device=nodes.device)
-    score = pruning_scores(nodes, cand, g.pruning[level], motion)
+    score = pruning_scores(nodes, cand, g.pruning[level],
+                           pruning_motion(nodes, cand, motion) if motion is not None and g.pruning_fallback else motion)
     keep = mutual_topk(cand, score, nodes.num_nodes, g.top_k)
     if record is not None: record.update(candidates=cand, pruning_score=score, kept=keep)
     edges = cand[:, keep]
@@ -442,7 +454,7 @@ def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps:
         data.inst_emb, data.inst_valid = instance_targets(nodes.gt_id, instance_ids, instance_emb)
     return data
 
-# %% ../nbs/06_graph.ipynb #a4eb0000
+# %% ../nbs/06_graph.ipynb #8d55e3b1
 def forward_mask(data: Data) -> torch.Tensor:
     "(E,) bool over `data.edge_index`: True on the earlier -> later copies (`data.edge_forward`, else from node times)."
     fwd = getattr(data, "edge_forward", None)

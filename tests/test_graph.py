@@ -8,7 +8,7 @@ from torch_geometric.data import Batch
 
 from lgmot.core import LgmotError, apply_overrides, preset
 from lgmot.graph import (build_hierarchy_level, candidate_edges, clip_detections, clip_windows, edge_labels,
-                         forward_edges, level0_nodes, motion_giou, mutual_topk, next_level_nodes, oracle_hierarchy,
+                         forward_edges, level0_nodes, motion_giou, mutual_topk, pruning_motion, pruning_scores, next_level_nodes, oracle_hierarchy,
                          overlapping_windows, pool_nodes, toy_detections)
 
 torch.set_num_threads(1)
@@ -107,6 +107,20 @@ def _line(frames, split, vx=3.0, vy=1.0):
 def test_motion_giou_of_a_linear_mover_is_one(gap):
     n1 = _line(list(range(1, 6)) + list(range(5 + gap, 10 + gap)), split=5 + gap)
     assert motion_giou(n1, torch.tensor([[0], [1]]), 5, 5).item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_pruning_fallback_keeps_the_near_partner_of_a_singleton():
+    "A lone detection at frame 1 and twelve later singletons: the one standing where it stood comes last in time."
+    frames = [1] + list(range(2, 14))
+    boxes = [[100, 50, 40, 100]] + [[300 + 30 * k, 50, 40, 100] for k in range(11)] + [[102, 50, 40, 100]]
+    n0 = level0_nodes(clip_detections(_dets(frames, list(range(13)), boxes), 1, 13))
+    n1, _ = pool_nodes(n0, torch.arange(13))                  # thirteen one-detection nodes: none can predict
+    edges = torch.stack([torch.zeros(12, dtype=torch.long), torch.arange(1, 13)])
+    motion = motion_giou(n1, edges, 5, 5)
+    assert (motion == -2).all()                               # SUSHI: every edge ties
+    sushi = mutual_topk(edges, pruning_scores(n1, edges, "motion_005", motion), 13, 10)
+    ours = mutual_topk(edges, pruning_scores(n1, edges, "motion_005", pruning_motion(n1, edges, motion)), 13, 10)
+    assert not sushi[-1] and ours[-1]                         # the tie keeps the 10 earliest; the fallback the nearest
 
 
 def test_motion_giou_singletons_and_range():
