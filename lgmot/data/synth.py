@@ -64,17 +64,18 @@ def check_domain(domain: str) -> str:
     if domain not in DOMAINS: raise LgmotError(f"unknown domain {domain!r}; choose one of {', '.join(DOMAINS)}")
     return domain
 
-# %% ../../nbs/02_data.synth.ipynb #5b2ffac3
+# %% ../../nbs/02_data.synth.ipynb #b8aa6733
 DIFFICULTY: dict[str, dict[str, typing.Any]] = {
     "street": {"frame_rates": (14, 25, 30),     # fps choices, one per sequence
                "pair_share": .6,                # share of walkers who walk side by side with the previous one
-               "props": (4, 9),                 # static occluders (lamp posts, planters)
+               "props": (6, 12),                # static occluders (lamp posts, planters)
                "pan_speed": (.6, 1.6),          # px/frame of a panning camera, per 640 px of width
                "stop_share": .4,                # share of walkers who stop for a while, then walk on
                "high_view_crowd": 1.8},         # a high camera sees a wider area: this many times the people
     "dance": {"hold_s": (.3, 1.5),              # seconds a formation is held (swaying, jumping in place)
-              "move_speed": (.07, .15),         # body heights per frame when changing places
+              "move_speed": (.09, .17),         # body heights per frame when changing places
               "swap_share": .9,                 # share of dancers whose new place is drawn at random (crossings)
+              "rows_share": .2,                 # share of formations that are rows (dancers behind one another)
               "arc": .5,                        # sideways bend of a path, in path lengths (curved, non-linear)
               "sway": .3,                       # side-to-side sway in place, body heights
               "jump_rate": .03},                # chance per frame that a jumping dancer jumps
@@ -488,7 +489,7 @@ def _formation(kind: str, P: int, rng) -> np.ndarray:
         return np.c_[.5 + .4 * np.cos(a), .5 + .4 * np.sin(a)]
     return np.clip(rng.uniform(.25, .75, 2) + rng.normal(0, .1, (P, 2)), 0, 1)   # cluster
 
-# %% ../../nbs/02_data.synth.ipynb #904f448e
+# %% ../../nbs/02_data.synth.ipynb #db7f5ed1
 def _dance_motion(people, geo, scene, T, rng, params=None, fps=20.) -> Trajectories:
     params = params or DIFFICULTY["dance"]
     P, W = len(people), geo.width
@@ -500,7 +501,10 @@ def _dance_motion(people, geo, scene, T, rng, params=None, fps=20.) -> Trajector
     x0 = camera[0] + (W - stage_w) / 2 + rng.uniform(-.05, .05) * W
     y_lo, y_hi = geo.y_min + .05 * span, geo.y_max - .02 * span
     to_px = lambda f: np.c_[x0 + f[:, 0] * stage_w, y_lo + f[:, 1] * (y_hi - y_lo)]
-    pos = to_px(_formation(str(rng.choice(DANCE_FORMATIONS)), P, rng))
+    share = params["rows_share"]
+    weights = [share if k == "rows" else (1 - share) / (len(DANCE_FORMATIONS) - 1) for k in DANCE_FORMATIONS]
+    kind = str(rng.choice(DANCE_FORMATIONS, p=weights))
+    pos = to_px(_formation(kind, P, rng))
     base = np.zeros((T, P, 2))
     t = 0
     while t < T:
@@ -508,7 +512,8 @@ def _dance_motion(people, geo, scene, T, rng, params=None, fps=20.) -> Trajector
         base[t:t + hold] = pos
         t += hold
         if t >= T: break
-        target = to_px(_formation(str(rng.choice(DANCE_FORMATIONS)), P, rng))
+        kind = str(rng.choice(DANCE_FORMATIONS, p=weights))
+        target = to_px(_formation(kind, P, rng))
         rows, cols = linear_sum_assignment(((pos[:, None] - target[None]) ** 2).sum(-1))   # nearest free places
         order = cols[np.argsort(rows)]
         shuffled = np.nonzero(rng.random(P) < params["swap_share"])[0]
@@ -530,7 +535,8 @@ def _dance_motion(people, geo, scene, T, rng, params=None, fps=20.) -> Trajector
     beat = np.array([p.speed for p in people])
     angle0 = rng.uniform(0, 2 * np.pi, P)
     tt = np.arange(T)[:, None]
-    sway = params["sway"] * h * np.sin(beat * tt * 20. / fps + angle0) * ~jumper           # side to side, reversing
+    in_step = rng.uniform(0, 2 * np.pi) + rng.normal(0, .3, P)                          # the troupe sways in unison
+    sway = params["sway"] * h * np.sin(np.median(beat) * tt * 20. / fps + in_step) * ~jumper   # side to side, reversing
     starts = (rng.random((T, P)) < params["jump_rate"]) & jumper
     n_jump = max(int(.4 * fps), 2)
     lift = np.zeros((T, P))
@@ -855,7 +861,7 @@ def render_sequence(img_dir, domain: str, scene: dict, people: list[PersonSpec],
         (img_dir / f"{t + 1:06d}.jpg").write_bytes(buf.getvalue())
     return pd.DataFrame(rows, columns=["frame", "person", "left", "top", "width", "height", "vis", "in_frame"])
 
-# %% ../../nbs/02_data.synth.ipynb #756a44b8
+# %% ../../nbs/02_data.synth.ipynb #d2f3371c
 DETECTOR_PROFILES = {
     "det": dict(p_max=.97, vis_lo=.1, vis_hi=.5, min_height=12., jitter=.03, fp_rate=.25, conf_noise=.07, fp_conf=(.02, .5)),
     "det_noisy": dict(p_max=.9, vis_lo=.25, vis_hi=.7, min_height=18., jitter=.07, fp_rate=1.2, conf_noise=.12,
@@ -863,7 +869,8 @@ DETECTOR_PROFILES = {
 }
 DOMAIN_DETECTOR = {"street": {"det": dict(p_max=.9, vis_lo=.35, vis_hi=.9, min_height=30., jitter=.05, fp_rate=.4,
                                           conf_noise=.1, fp_conf=(.02, .6))},
-                   "dance": {"det": dict(vis_lo=.05, vis_hi=.3)}}   # a detector trained on dancers finds them half hidden
+                   "dance": {"det": dict(vis_lo=.02, vis_hi=.15, jitter=.02, fp_rate=.15)}}   # trained on dancers: finds
+                                                                                         # them half hidden, boxes tight
 
 def detector_profile(name: str, domain: str) -> dict:
     "The parameters of detector `name` (a key of DETECTOR_PROFILES) in `domain`."
