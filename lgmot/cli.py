@@ -12,7 +12,7 @@ from .core import (LgmotError, apply_overrides, atomic_write, git_commit, load_c
 
 # %% auto #0
 __all__ = ['REQUIRED', 'MANY', 'SOME', 'DEMO_OVERRIDES', 'COMMANDS', 'synth', 'print_calibration', 'train', 'track',
-           'eval_results', 'demo', 'dataclass_replace', 'diagnose', 'main']
+           'eval_results', 'demo', 'dataclass_replace', 'diagnose', 'calibrate', 'main']
 
 # %% ../nbs/13_cli.ipynb #b4a67069
 REQUIRED = {"opt": True, "required": True}   # a named option that must be given
@@ -275,8 +275,38 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
         print(f"wrote {json_out}")
     return report
 
-# %% ../nbs/13_cli.ipynb #4cb72196
-COMMANDS = {"synth": synth, "train": train, "track": track, "eval": eval_results, "diagnose": diagnose, "demo": demo}
+# %% ../nbs/13_cli.ipynb #661e10c2
+def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt}
+              out: Annotated[str, REQUIRED],    # the calibrated model file to write (must not exist)
+              model: str = "",                  # model file (default: the model shipped with lgmot)
+              det: str = "det",                 # detection file name under det/
+              seqs: Annotated[str, MANY] = None,  # only these sequences
+              split: str = "",                  # or a named split
+              device: str = "cpu",              # cpu | cuda | cuda:N | auto
+              set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
+             ):
+    "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
+    from lgmot.core import resolve_device
+    from lgmot.hierarchy import calibrate_thresholds, save_model, select_sequences
+    from lgmot.track import load_tracker, prepare_for_tracking
+    if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
+    dev = resolve_device(device)
+    net, cfg = load_tracker(model or None, dev)
+    cfg = apply_overrides(cfg, list(set or []))
+    cfg.data.det_name = det
+    dirs = select_sequences(data, split or None, list(seqs or []) or None)
+    missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]
+    if missing: raise LgmotError("calibrate needs ground truth (gt/gt.txt)", missing[0])
+    new_cfg, table = calibrate_thresholds(net, prepare_for_tracking(dirs, net, cfg, dev), cfg, device=dev)
+    print(table.round(3).to_string())
+    save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
+                                         "calibration_commit": git_commit()})
+    print(f"track.level_thresholds = {new_cfg.track.level_thresholds}; wrote {out}")
+    return Path(out)
+
+# %% ../nbs/13_cli.ipynb #7892feaa
+COMMANDS = {"synth": synth, "train": train, "track": track, "eval": eval_results, "diagnose": diagnose,
+            "calibrate": calibrate, "demo": demo}
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `lgmot` console script: `lgmot COMMAND [options]`."
@@ -302,6 +332,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lgmot {name}: interrupted", file=sys.stderr); return 130
     return 0
 
-# %% ../nbs/13_cli.ipynb #bf91dfec
+# %% ../nbs/13_cli.ipynb #1f5a2236
 if __name__ == "__main__" and getattr(globals().get("__spec__"), "name", "") == "lgmot.cli":   # not in this notebook
     sys.exit(main())

@@ -29,7 +29,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #fb59fe3f
+# %% ../nbs/00_core.ipynb #118b56b2
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -116,6 +116,7 @@ class TrainConfig:
 class TrackConfig:
     "From edge scores to trajectories."
     threshold: float = 0.5
+    level_thresholds: list[float] = field(default_factory=list)   # per level, calibrated; empty: `threshold` at every level
     rounding: str = "exact"        # exact (LP) | greedy
     clip_overlap: float = 0.5
     min_track_len: int = 2
@@ -144,7 +145,7 @@ def get_dotted(cfg, key: str):
         obj = getattr(obj, part)
     return obj
 
-# %% ../nbs/00_core.ipynb #d9646772
+# %% ../nbs/00_core.ipynb #fa767f94
 _CHOICES = {
     "device": None, "model.node_input": ("zero", "appearance"),
     "model.share_weights": ("none", "all_but_first", "all"), "model.aggregation": ("mean", "sum"), "model.edge_state": ("relu", "leaky"), "language.alignment": ("kl", "infonce"),
@@ -181,6 +182,9 @@ def validate(cfg: Config, source=None) -> Config:
     _check(t.batch_size >= 1 and t.clip_stride >= 1 and t.epochs >= 0, "train.batch_size, clip_stride must be >= 1 and epochs >= 0", source)
     _check(0 <= cfg.track.clip_overlap < 1, "track.clip_overlap must be in [0, 1)", source)
     _check(0 < cfg.track.threshold < 1, "track.threshold must be in (0, 1)", source)
+    lt = cfg.track.level_thresholds
+    _check(not lt or len(lt) == L, f"track.level_thresholds has {len(lt)} entries; the number of levels is {L}", source)
+    _check(all(0 < t < 1 for t in lt), "track.level_thresholds must all be in (0, 1)", source)
     for key, allowed in _CHOICES.items():
         if allowed is None: continue
         val = get_dotted(cfg, key)

@@ -78,8 +78,27 @@ def test_synth_calibrate_prints_and_saves_the_table(tmp_path):
     assert "calibration" in r.stdout and "best_peer" in r.stdout
 
 
+def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
+    from lgmot.hierarchy import load_model
+    data = tmp_path / "data"
+    r = lgmot("synth", "--out", str(data), "--domains", "street", "--train", "0", "--val", "1", "--test", "0",
+              "--frames", "40", "--width", "320", "--height", "180")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "calibrated.pt"
+    r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    _, cfg = load_model(out)
+    assert len(cfg.track.level_thresholds) == cfg.graph.depth and all(0 < t < 1 for t in cfg.track.level_thresholds)
+    assert "f1_new" in r.stdout
+    before = out.read_bytes()
+    r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(out))   # never overwrites
+    assert r.returncode == 1 and "exists" in r.stderr and out.read_bytes() == before
+    r = lgmot("track", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "res"), "--model", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+
+
 def test_help_of_every_command():
-    for cmd in ("synth", "train", "track", "eval", "demo"):
+    for cmd in ("synth", "train", "track", "eval", "calibrate", "demo"):
         r = lgmot(cmd, "--help")
         assert r.returncode == 0 and f"lgmot {cmd}" in r.stdout
 
