@@ -235,7 +235,7 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/13_cli.ipynb #72607994
+# %% ../nbs/13_cli.ipynb #7807083f
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
              model: str = "",                  # model file (default: the model shipped with lgmot)
              det: str = "det",                 # detection file name under det/
@@ -244,7 +244,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
              device: str = "cpu",              # cpu | cuda | cuda:N | auto
              distractors: str = "mot17",       # mot17 | mot20 | none
              json_out: Annotated[str, {"opt": True}] = "",   # write both tables as JSON here
-             set: Annotated[str, MANY] = None,  # dotted overrides of the model's config, e.g. graph.pruning_fallback=false
+             set: Annotated[str, MANY] = None,  # dotted overrides of the model's config, e.g. graph.pruning_fallback=true
             ):
     "Per-level edge diagnostics and ground-truth upper bounds of a model, per sequence and for all."
     import pandas as pd

@@ -29,7 +29,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #118b56b2
+# %% ../nbs/00_core.ipynb #db8352ab
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -54,7 +54,8 @@ class GraphConfig:
     motion_pred_length: list[int] = field(default_factory=lambda: [5, 25, 75])
     interpolate_motion: bool = True
     linear_center_only: bool = True
-    pruning_fallback: bool = True   # rank a non-predicting node's edges by box overlap (SUSHI: all tie at -2)
+    pruning_fallback: bool = False  # rank a non-predicting node's edges by box overlap (SUSHI, the default: all tie
+                                    # at -2); more true links survive, but trained with it, the tracker scored lower
     node_id_min_ratio: float = 0.5  # majority gt id share of a merged node
 
     @property
