@@ -29,7 +29,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #db8352ab
+# %% ../nbs/00_core.ipynb #083abf79
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -112,6 +112,11 @@ class TrainConfig:
     no_fp_loss: bool = False
     save_every: int = 5            # epochs between checkpoints
     max_iterations: int = 0        # 0 = no cap (short demo runs set one)
+    augment: bool = False          # training-time augmentation of each clip (see `lgmot.train.augment_clip`)
+    aug_drop: float = .05          # share of detections dropped at random
+    aug_gap_share: float = .3      # share of gt tracks that lose a run of frames (a made-up occlusion)
+    aug_gap_frames: list[int] = field(default_factory=lambda: [5, 40])   # length range of such a run
+    aug_jitter: float = .02        # box noise, as a share of the box size
 
 @dataclass
 class TrackConfig:

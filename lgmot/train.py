@@ -19,9 +19,9 @@ from .hierarchy import (Clip, PreparedSequence, clip_nodes, hierarchy_forward, m
 from .model import LgmotNet, fit_edge_normalization
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'HierarchyLoss',
-           'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run', 'save_checkpoint',
-           'restore_checkpoint', 'read_metrics', 'train_epoch', 'train']
+__all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip',
+           'HierarchyLoss', 'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run',
+           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'train_epoch', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -50,7 +50,32 @@ def active_depth(iteration: int, cfg: Config) -> int:
     k = cfg.train.depth_pretrain_iterations
     return cfg.graph.depth if k <= 0 else min(cfg.graph.depth, 1 + iteration // k)
 
-# %% ../nbs/09_train.ipynb #67c3bdb2
+# %% ../nbs/09_train.ipynb #c1b5a494
+def augment_clip(clip: Clip, cfg: Config, rng: np.random.Generator) -> Clip:
+    "A perturbed copy of `clip` (its sequence's detections in the clip's frames), as `train.aug_*` say."
+    import dataclasses
+    t = cfg.train
+    d = clip.seq.dets
+    d = d[(d["frame"] >= clip.first_frame) & (d["frame"] <= clip.last_frame)]
+    keep = rng.random(len(d)) >= t.aug_drop
+    ids, frames = d["id"].to_numpy(), d["frame"].to_numpy()
+    lo, hi = int(t.aug_gap_frames[0]), int(t.aug_gap_frames[1])
+    for track in np.unique(ids[ids >= 0]):
+        if rng.random() >= t.aug_gap_share: continue
+        f = frames[ids == track]
+        start = int(rng.integers(f.min(), f.max() + 1))
+        keep &= ~((ids == track) & (frames >= start) & (frames < start + int(rng.integers(lo, hi + 1))))
+    out = d[keep].copy()
+    if t.aug_jitter > 0 and len(out):
+        noise = rng.normal(0, t.aug_jitter, (len(out), 4))
+        w, h = out["width"].to_numpy(), out["height"].to_numpy()
+        out["left"] += noise[:, 0] * w; out["top"] += noise[:, 1] * h
+        out["width"] = w * np.exp(noise[:, 2]); out["height"] = h * np.exp(noise[:, 3])
+        if "right" in out.columns: out["right"] = out["left"] + out["width"]
+        if "bottom" in out.columns: out["bottom"] = out["top"] + out["height"]
+    return Clip(dataclasses.replace(clip.seq, dets=out), clip.first_frame, clip.last_frame)
+
+# %% ../nbs/09_train.ipynb #e13c53c9
 class HierarchyLoss(nn.Module):
     "`forward(clips, depth)` -> dict(total, edge, spg, isg) summed over levels, plus edge accuracy counts."
     def __init__(self, model: LgmotNet, cfg: Config, device):
@@ -64,7 +89,7 @@ class HierarchyLoss(nn.Module):
         total = {k: zero + sum((l[k] for l in losses), zero) for k in ("total", "edge", "spg", "isg")}
         return total, stats
 
-# %% ../nbs/09_train.ipynb #0c95c06f
+# %% ../nbs/09_train.ipynb #9bdb9157
 def init_distributed(device: str = "cpu") -> tuple[int, int]:
     """Join the process group when launched by `torchrun` (WORLD_SIZE > 1): gloo on CPU, NCCL on CUDA.
     Returns (rank, world size); (0, 1) when not distributed."""
@@ -86,7 +111,7 @@ def weights_digest(model: nn.Module) -> str:
         h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
 
-# %% ../nbs/09_train.ipynb #d4c950e7
+# %% ../nbs/09_train.ipynb #8b4dfa89
 def edge_statistics_sample(clips: list[Clip], cfg: Config, device="cpu", n_clips: int = 24) -> dict[int, list[torch.Tensor]]:
     "{level: [(E, F) edge features of one sampled clip]} for `fit_edge_normalization`."
     g = torch.Generator().manual_seed(cfg.seed)
@@ -99,7 +124,7 @@ def edge_statistics_sample(clips: list[Clip], cfg: Config, device="cpu", n_clips
         for level, data in enumerate(graphs): feats[level].append(data.edge_attr[forward_mask(data)].cpu())
     return feats
 
-# %% ../nbs/09_train.ipynb #f32c5767
+# %% ../nbs/09_train.ipynb #630214da
 def start_run(cfg: Config, seqs: list[PreparedSequence], out_dir, run_name: str | None, resume, rank: int, world: int) -> Path:
     "The run folder: a new one (rank 0 writes config and run.json) or `resume`, whose config must equal `cfg`."
     run = Path(resume) if resume is not None else None
@@ -148,7 +173,7 @@ def read_metrics(run) -> pd.DataFrame:
     if not p.exists(): raise LgmotError("no metrics.csv: the run has not finished an epoch", p)
     return pd.read_csv(p)
 
-# %% ../nbs/09_train.ipynb #80150438
+# %% ../nbs/09_train.ipynb #72f3b37e
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
                 rank: int = 0, world: int = 1) -> tuple[dict, int]:
     "Run one epoch; returns (history row, iteration count after it)."
@@ -156,7 +181,11 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
     model.train()
     for idx in progress(epoch_batches(len(clips), cfg.train.batch_size, cfg.seed, epoch, world, rank), desc=f"epoch {epoch + 1}"):
         if cfg.train.max_iterations and iteration >= cfg.train.max_iterations: break
-        parts, stats = step([clips[i] for i in idx], active_depth(iteration, cfg))
+        batch = [clips[i] for i in idx]
+        if cfg.train.augment:                 # a new view each draw, reproducible from (seed, epoch, iteration)
+            rng = np.random.default_rng([cfg.seed, epoch, iteration])
+            batch = [augment_clip(c, cfg, rng) for c in batch]
+        parts, stats = step(batch, active_depth(iteration, cfg))
         opt.zero_grad(set_to_none=True)
         parts["total"].backward()
         opt.step()
@@ -168,7 +197,7 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
            "seconds": round(time.time() - t0, 3)}
     return row, iteration
 
-# %% ../nbs/09_train.ipynb #46963b6a
+# %% ../nbs/09_train.ipynb #bce70068
 def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: str | None = None, resume=None,
           stop_after_epochs: int | None = None, verbose: bool = True) -> Path:
     """Train `cfg` on `seqs` into a new run folder under `out_dir` (or continue `resume`, a run folder).
