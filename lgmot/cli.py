@@ -235,7 +235,23 @@ def dataclass_replace(obj, **changes):
     import dataclasses
     return dataclasses.replace(obj, **changes)
 
-# %% ../nbs/13_cli.ipynb #7807083f
+# %% ../nbs/13_cli.ipynb #29a74d5a
+def _model_and_gt_sequences(command: str, data, model: str, det: str, seqs, split: str, device: str, overrides):
+    """What `diagnose` and `calibrate` share: the model (or the shipped one) with `overrides` and `det` applied, its
+    device, and the selected sequence folders, every one of which must have ground truth."""
+    from lgmot.core import resolve_device
+    from lgmot.hierarchy import select_sequences
+    from lgmot.track import load_tracker
+    dev = resolve_device(device)
+    net, cfg = load_tracker(model or None, dev)
+    cfg = apply_overrides(cfg, list(overrides or []))
+    cfg.data.det_name = det
+    dirs = select_sequences(data, split or None, list(seqs or []) or None)
+    missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]
+    if missing: raise LgmotError(f"{command} needs ground truth (gt/gt.txt)", missing[0])
+    return net, cfg, dev, dirs
+
+# %% ../nbs/13_cli.ipynb #bd72f912
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
              model: str = "",                  # model file (default: the model shipped with lgmot)
              det: str = "det",                 # detection file name under det/
@@ -248,17 +264,9 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
             ):
     "Per-level edge diagnostics and ground-truth upper bounds of a model, per sequence and for all."
     import pandas as pd
-    from lgmot.core import resolve_device
     from lgmot.eval import diagnose_report
-    from lgmot.hierarchy import select_sequences
-    from lgmot.track import load_tracker, prepare_for_tracking, upper_bound_tracks
-    dev = resolve_device(device)
-    net, cfg = load_tracker(model or None, dev)
-    cfg = apply_overrides(cfg, list(set or []))
-    cfg.data.det_name = det
-    dirs = select_sequences(data, split or None, list(seqs or []) or None)
-    missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]
-    if missing: raise LgmotError("diagnose needs ground truth (gt/gt.txt)", missing[0])
+    from lgmot.track import prepare_for_tracking, upper_bound_tracks
+    net, cfg, dev, dirs = _model_and_gt_sequences("diagnose", data, model, det, seqs, split, device, set)
     runs, traces, gts = {}, {}, {}
     for seq_dir, seq in zip(dirs, prepare_for_tracking(dirs, net, cfg, dev)):
         traces[seq.name] = []
@@ -275,7 +283,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
         print(f"wrote {json_out}")
     return report
 
-# %% ../nbs/13_cli.ipynb #661e10c2
+# %% ../nbs/13_cli.ipynb #69a64a66
 def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt}
               out: Annotated[str, REQUIRED],    # the calibrated model file to write (must not exist)
               model: str = "",                  # model file (default: the model shipped with lgmot)
@@ -286,17 +294,10 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
-    from lgmot.core import resolve_device
-    from lgmot.hierarchy import calibrate_thresholds, save_model, select_sequences
-    from lgmot.track import load_tracker, prepare_for_tracking
+    from lgmot.hierarchy import calibrate_thresholds, save_model
+    from lgmot.track import prepare_for_tracking
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
-    dev = resolve_device(device)
-    net, cfg = load_tracker(model or None, dev)
-    cfg = apply_overrides(cfg, list(set or []))
-    cfg.data.det_name = det
-    dirs = select_sequences(data, split or None, list(seqs or []) or None)
-    missing = [d for d in dirs if not (d / "gt" / "gt.txt").is_file()]
-    if missing: raise LgmotError("calibrate needs ground truth (gt/gt.txt)", missing[0])
+    net, cfg, dev, dirs = _model_and_gt_sequences("calibrate", data, model, det, seqs, split, device, set)
     new_cfg, table = calibrate_thresholds(net, prepare_for_tracking(dirs, net, cfg, dev), cfg, device=dev)
     print(table.round(3).to_string())
     save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
@@ -304,7 +305,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     print(f"track.level_thresholds = {new_cfg.track.level_thresholds}; wrote {out}")
     return Path(out)
 
-# %% ../nbs/13_cli.ipynb #7892feaa
+# %% ../nbs/13_cli.ipynb #3b928619
 COMMANDS = {"synth": synth, "train": train, "track": track, "eval": eval_results, "diagnose": diagnose,
             "calibrate": calibrate, "demo": demo}
 
@@ -332,6 +333,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lgmot {name}: interrupted", file=sys.stderr); return 130
     return 0
 
-# %% ../nbs/13_cli.ipynb #1f5a2236
+# %% ../nbs/13_cli.ipynb #5210cae4
 if __name__ == "__main__" and getattr(globals().get("__spec__"), "name", "") == "lgmot.cli":   # not in this notebook
     sys.exit(main())
