@@ -11,10 +11,11 @@ from typing import Any
 from .core import LgmotError, atomic_write, git_commit, package_dir
 
 # %% auto #0
-__all__ = ['PEER_PREFIXES', 'Parameter', 'parameters_cell', 'read_notebook', 'notebook_parameters', 'coerce_parameter',
-           'resolve_parameters', 'run_notebooks_dir', 'shipped_run_notebooks', 'find_run_notebook', 'setup_report',
-           'save_metrics', 'show_markdown', 'config_hash', 'machine_summary', 'RunRecord', 'run_notebook',
-           'run_header_html', 'export_html', 'findings']
+__all__ = ['PEER_PREFIXES', 'MANIFEST', 'Parameter', 'parameters_cell', 'read_notebook', 'notebook_parameters',
+           'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir', 'shipped_run_notebooks', 'find_run_notebook',
+           'setup_report', 'save_metrics', 'show_markdown', 'config_hash', 'machine_summary', 'RunRecord',
+           'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html', 'findings', 'report_views',
+           'write_manifest', 'read_manifest']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def _first_line(text: str) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text)).strip()     # ANSI colours from IPython tracebacks
     return text.splitlines()[0] if text else ""
 
-# %% ../nbs/13_report.ipynb #0249d6b9
+# %% ../nbs/13_report.ipynb #452245bd
 @dataclass
 class RunRecord:
     "What `run_notebook` made: the run folder and its files."
@@ -173,11 +174,13 @@ class RunRecord:
     metrics: dict
     seconds: float
 
-def run_notebook(notebook, params: dict | None = None, out=None, progress: bool = True, kernel_name: str | None = None) -> RunRecord:
+def run_notebook(notebook, params: dict | None = None, out=None, progress: bool = True, kernel_name: str | None = None,
+                 exist_ok: bool = False) -> RunRecord:
     """Execute the run notebook `notebook` with `params` (already checked, see `resolve_parameters`) into the new
     folder `out` (default `reports/<notebook>-<time>`): `<notebook>.ipynb`, `<notebook>.html`, `params.yaml`,
     `metrics.json`, `run.json`. A failing cell raises `LgmotError` with its number and error; the notebook executed
-    up to it is kept."""
+    up to it is kept. `exist_ok`: `out` may exist (a run writing its report into its own folder), but none of
+    those files may."""
     import yaml, papermill
     from papermill.exceptions import PapermillExecutionError
     notebook = Path(notebook)
@@ -185,8 +188,10 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
     params = dict(params or {})
     stem = notebook.stem
     folder = Path(out) if out else Path("reports") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if folder.exists(): raise LgmotError(f"{folder}: run folder exists (a run is never overwritten; choose a new --out)")
-    folder.mkdir(parents=True)
+    names = [f"{stem}.ipynb", f"{stem}.html", "params.yaml", "metrics.json", "run.json"]
+    if folder.exists() and not (exist_ok and folder.is_dir() and not any((folder / n).exists() for n in names)):
+        raise LgmotError(f"{folder}: run folder exists (a run is never overwritten; choose a new --out)")
+    folder.mkdir(parents=True, exist_ok=exist_ok)
     if "out" in declared: params["out"] = str(folder.resolve())
     with atomic_write(folder / "params.yaml") as f: yaml.safe_dump(_jsonable({k: v for k, v in params.items() if k != "out"}), f, sort_keys=False)
     record = {"notebook": str(notebook), "parameters": _jsonable(params), "commit": git_commit(),
@@ -198,11 +203,13 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
                                    stdout_file=sys.stdout if progress else None, stderr_file=sys.stderr if progress else None,
                                    kernel_name=kernel_name, cwd=os.getcwd())
     except PapermillExecutionError as e:
+        drop_widget_state(out_nb)
         record.update(seconds=round(time.time() - t0, 1), failed=f"cell {e.exec_count}: {e.ename}: {_first_line(e.evalue)}")
         _write_record(folder, record)
         raise LgmotError(f"{notebook.name}: cell {e.exec_count} raised {e.ename}: {_first_line(e.evalue)} "
                          f"(the notebook executed up to it is {out_nb})") from None
     record["seconds"] = round(time.time() - t0, 1)
+    drop_widget_state(out_nb)
     metrics_path = folder / "metrics.json"
     if not metrics_path.exists():
         record["failed"] = "no metrics.json written"; _write_record(folder, record)
@@ -211,9 +218,19 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
     html_path = export_html(out_nb, folder / f"{stem}.html", record)
     return RunRecord(folder, out_nb, html_path, json.loads(metrics_path.read_text()), record["seconds"])
 
+def drop_widget_state(notebook_path) -> None:
+    """Remove the saved ipywidgets state from an executed notebook. A report shows widgets as their static figures;
+    the state (every FigureWidget's data, tens of MB) would only bloat the files and make the HTML fetch the widget
+    manager from a CDN."""
+    path = Path(notebook_path)
+    if not path.exists(): return
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    if nb.get("metadata", {}).pop("widgets", None) is None: return
+    with atomic_write(path) as f: json.dump(nb, f, indent=1, ensure_ascii=False)
+
 def _data_parameters(params: dict, declared: dict) -> dict:
     "The parameters that name data (roots, splits, sequences), for the report's header."
-    keys = ("data", "root", "gt", "split", "seqs", "sequences", "held_out", "det")
+    keys = ("data", "root", "gt", "split", "seqs", "sequences", "held_out", "det", "run_dir")
     values = {**{k: p.default for k, p in declared.items()}, **params}
     return {k: v for k, v in values.items() if any(w in k for w in keys) and v not in ("", None, [])}
 
@@ -285,3 +302,84 @@ def findings(table, ours=("lgmot",), reference: str | None = "baseline", metrics
     if losses: say.append("Where it loses: " + "; ".join(losses) + ".")
     elif peers and any(o in rows for o in ours): say.append("It is ahead of every peer on every metric shown.")
     return " ".join(say) if say else "None of the models " + ", ".join(ours) + " is in the table."
+
+# %% ../nbs/13_report.ipynb #943b339d
+def _tracked(model_path, seq_dir, device: str, clip_frames: int, distractors):
+    "One model on one sequence: its trace of the first clip, its results, error events and their explanations."
+    from lgmot.eval import error_events, explain_errors
+    from lgmot.features.appearance import get_appearance_encoder
+    from lgmot.features.text import get_text_encoder
+    from lgmot.hierarchy import Clip, prepare_sequence, trace_clip
+    from lgmot.track import load_tracker, track_sequence
+    model, cfg = load_tracker(model_path or None, device)
+    app = get_appearance_encoder(cfg.data.appearance, device=device) if model.node_in_dim_given > 0 else None
+    text = get_text_encoder(cfg.data.text_encoder) if cfg.language.enabled else None   # targets for the alignment view
+    seq = prepare_sequence(seq_dir, cfg, appearance_encoder=app, text_encoder=text, device=device)
+    last = min(seq.last_frame, seq.first_frame + clip_frames - 1)
+    trace = trace_clip(model, Clip(seq, seq.first_frame, last), cfg, device=device)
+    clip_traces: list = []
+    results = track_sequence(model, seq, cfg, device=device, traces=clip_traces)
+    events = error_events(seq_dir, results.drop(columns="det_id"), distractors=distractors)
+    return trace, results, events, explain_errors(events, results, clip_traces)
+
+def report_views(seq_dir, models: dict, ours: str, reference: str | None = None, clip_frames: int = 60, level: int = 1,
+                 device: str = "cpu", distractors: str | None = None) -> dict:
+    """The static views of a report for the sequence `seq_dir` (with gt): `models` is {label: model file, "" = the
+    shipped model}; `ours` is the model the report is about, `reference` the one it is compared with. Returns
+    {"graph", "alignment", "timeline", "diff": plotly figures; "diff_table": errors fixed / introduced by kind;
+    "results": {label: result table}}."""
+    import pandas as pd
+    from lgmot.data.mot import load_sequence
+    from lgmot.data.language import read_language
+    from lgmot.viz import AlignmentExplorer, GraphExplorer, RunDiff, TrackViewer, diff_summary, empty_figure
+    if ours not in models: raise LgmotError(f"report_views: no model file for {ours!r} (models: {', '.join(models) or 'none'})")
+    seq_dir = Path(seq_dir)
+    labels = [ours] + ([reference] if reference and reference in models and reference != ours else [])
+    done = {label: _tracked(models[label], seq_dir, device, clip_frames, distractors) for label in labels}
+    gt = load_sequence(seq_dir).gt.assign(left=lambda d: d.left + 1, top=lambda d: d.top + 1)   # file coordinates
+    lang = seq_dir / "gt" / "language.json"
+    attributes = {i: d.attributes for i, d in read_language(lang).instances.items()} if lang.exists() else {}
+    trace, results, events, why = done[ours]
+    views = {"graph": GraphExplorer({k: v[0] for k, v in done.items()}, level=min(level, trace.depth - 1)).static_figure(),
+             "alignment": AlignmentExplorer({ours: trace}, attributes=attributes).static_figure(),
+             "timeline": TrackViewer(results, gt, events, why, seq_dir=seq_dir).static_figure(),
+             "results": {k: v[1] for k, v in done.items()}}
+    views["timeline"].update_layout(title=f"{ours} on {seq_dir.name}: tracks, switches (x) and fragmentations (diamonds)")
+    if len(labels) == 2:
+        diff = RunDiff(gt, results, done[labels[1]][1], labels=tuple(labels), distractors=distractors)
+        views["diff"], views["diff_table"] = diff.static_figure(), diff_summary(diff.diff) if len(diff.diff) else pd.DataFrame()
+    else:
+        views["diff"], views["diff_table"] = empty_figure("no reference model to diff against"), pd.DataFrame()
+    return views
+
+# %% ../nbs/13_report.ipynb #b42ecbb6
+MANIFEST = "manifest.json"
+
+def write_manifest(folder, gt, results: dict, models: dict, table=None, ours: str = "lgmot", reference: str | None = "baseline",
+                   distractors: str | None = None, det: str = "det") -> Path:
+    "Record where a run's inputs and outputs are, for a report (paths stored relative to `folder` when inside it)."
+    folder = Path(folder)
+    def rel(p):
+        if not p: return ""
+        p = Path(p).resolve()
+        try: return str(p.relative_to(folder.resolve()))
+        except ValueError: return str(p)
+    data = {"gt": rel(gt), "results": {k: rel(v) for k, v in results.items()}, "models": {k: rel(v) for k, v in models.items()},
+            "table": rel(table) if table else "", "ours": ours, "reference": reference, "distractors": distractors, "det": det}
+    with atomic_write(folder / MANIFEST) as f: json.dump(data, f, indent=1)
+    return folder / MANIFEST
+
+def read_manifest(folder) -> dict:
+    "A run folder's manifest with absolute paths; an `LgmotError` naming the file when it is missing or broken."
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.exists(): raise LgmotError(f"{path}: no manifest (make the folder with `lgmot demo` or the track_eval run notebook)")
+    try: data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e: raise LgmotError(f"{path} line {e.lineno}: not valid JSON") from None
+    for key in ("gt", "results", "models"):
+        if key not in data: raise LgmotError(f"{path}: missing {key!r}")
+    absolute = lambda p: str(folder / p) if p and not Path(p).is_absolute() else p
+    data["gt"], data["table"] = absolute(data["gt"]), absolute(data.get("table", ""))
+    data["results"] = {k: absolute(v) for k, v in data["results"].items()}
+    data["models"] = {k: absolute(v) for k, v in data["models"].items()}
+    return data
