@@ -30,7 +30,7 @@ $(CHROMIUM):
 
 ## make demo: the main job on the embedded synthetic default
 demo: $(STAMP)
-	$(BIN)/lgmot demo --out demo_out
+	$(BIN)/lgmot demo --out reports
 
 ## make test: notebooks clean, lgmot/ in sync with nbs/, notebook tests, pytest suite
 test: $(STAMP) browser clean-check export-check lint nbtest pytest

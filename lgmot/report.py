@@ -15,7 +15,7 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'Parameter', 'parameters_cell', 'read_no
            'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir', 'shipped_run_notebooks', 'find_run_notebook',
            'setup_report', 'save_metrics', 'show_markdown', 'config_hash', 'machine_summary', 'RunRecord',
            'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html', 'findings', 'report_views',
-           'write_manifest', 'read_manifest']
+           'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def _first_line(text: str) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text)).strip()     # ANSI colours from IPython tracebacks
     return text.splitlines()[0] if text else ""
 
-# %% ../nbs/13_report.ipynb #452245bd
+# %% ../nbs/13_report.ipynb #5feb5b33
 @dataclass
 class RunRecord:
     "What `run_notebook` made: the run folder and its files."
@@ -198,6 +198,8 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
               "config_hash": config_hash(params, notebook), "machine": machine_summary(),
               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "data": _data_parameters(params, declared)}
     out_nb, t0 = folder / f"{stem}.ipynb", time.time()
+    # papermill warns about parameter lines its own parser cannot read; the values were already checked above
+    import logging; logging.getLogger("papermill").setLevel(logging.ERROR)
     try:
         papermill.execute_notebook(str(notebook), str(out_nb), parameters=params, progress_bar=progress,
                                    stdout_file=sys.stdout if progress else None, stderr_file=sys.stderr if progress else None,
@@ -383,3 +385,35 @@ def read_manifest(folder) -> dict:
     data["results"] = {k: absolute(v) for k, v in data["results"].items()}
     data["models"] = {k: absolute(v) for k, v in data["models"].items()}
     return data
+
+# %% ../nbs/13_report.ipynb #82685c29
+def variant_config(overrides, base=(), seed: int = 0, device: str = "cpu"):
+    "The config of one ablation cell: `preset=NAME` (default lgmot), then `base` and the variant's other overrides."
+    from lgmot.core import apply_overrides, preset
+    items = list(base) + list(overrides)
+    names = [o.split("=", 1)[1] for o in items if o.startswith("preset=")]
+    rest = [o for o in items if not o.startswith("preset=")]
+    return apply_overrides(preset(names[-1] if names else "lgmot"), rest + [f"seed={seed}", f"device={device}"])
+
+def ablation_grid(data_root, train_split: str, test_split: str, variants: dict, seeds=(0,), base_overrides=(),
+                  out_dir="ablation", distractors: str | None = None, test_root=None, device: str = "cpu") -> dict:
+    """Train each variant ({name: overrides}) with each seed on `train_split` of `data_root`, track `test_split`
+    (of `test_root`, default `data_root`) and score it. Returns {(variant, seed): EvalResult}; the models and
+    results go to `out_dir/<variant>-s<seed>/`."""
+    from lgmot.eval import evaluate
+    from lgmot.hierarchy import load_sequences, select_sequences
+    from lgmot.track import track_dataset
+    from lgmot.train import train
+    out_dir, test_root = Path(out_dir), Path(test_root or data_root)
+    test_dirs = select_sequences(test_root, test_split)
+    if not variants: raise LgmotError("ablation_grid: no variants")
+    evals = {}
+    for name, overrides in variants.items():
+        for seed in seeds:
+            cfg = variant_config(overrides, base_overrides, seed, device=device)
+            cell = out_dir / f"{name}-s{seed}"
+            seqs = load_sequences(data_root, train_split, cfg, device=cfg.device)
+            run = train(cfg, seqs, cell, run_name="model", verbose=False)
+            track_dataset(test_root, cell / "results", model_path=run / "model.pt", split=test_split, device=cfg.device)
+            evals[(name, seed)] = evaluate({p.name: p for p in test_dirs}, cell / "results", distractors=distractors, label=name)
+    return evals

@@ -98,7 +98,7 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
 
 
 def test_help_of_every_command():
-    for cmd in ("synth", "train", "track", "eval", "calibrate", "demo"):
+    for cmd in ("synth", "train", "track", "eval", "calibrate", "demo", "run"):
         r = lgmot(cmd, "--help")
         assert r.returncode == 0 and f"lgmot {cmd}" in r.stdout
 
@@ -113,3 +113,7 @@ def test_demo_end_to_end_small(tmp_path):
     # ground-truth decisions on the calibrated synthetic test split: well above an online peer
     assert table.loc["oracle", "IDF1"] > max(80, table.loc["bytetrack", "IDF1"])
     assert (run / "preview.png").exists() and (run / "runs" / "lgmot" / "model.pt").exists()
+    # the demo ends in its report: the report run notebook executed into the demo's own folder
+    assert (run / "report.html").exists() and (run / "report.ipynb").exists()
+    report = json.loads((run / "metrics.json").read_text())
+    assert report["ours"] == "lgmot" and report["reference"] == "baseline" and "best peer" in report["findings"]

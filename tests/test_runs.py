@@ -1,20 +1,152 @@
-"Papermill smoke run of the parameterized notebook behind the shipped model and the MOT17 table."
+"""The run notebooks (nbs/runs/) executed by `lgmot run` with tiny parameters, `lgmot run`'s bad input, and the HTML
+report opened in a real browser.
+
+Each shipped run notebook runs end to end on a tiny synthetic dataset (MOT17 for its recipe, when the shared data is
+there) and must leave its executed notebook, HTML, params.yaml and metrics.json. Bad input must be one line on stderr,
+a non-zero exit and no run folder (or, for a failing cell, the notebook executed up to it). The browser test opens a
+report built here in headless Debian Chromium with every network request refused, and checks that each plotly chart
+drew its data; its screenshot is kept in `tests/artifacts/` (or `$LGMOT_ARTIFACTS`)."""
 import json, os, subprocess, sys
+from pathlib import Path
 
-from conftest import ROOT, tiny_overrides
+import pytest
+import yaml
 
-TINY = tiny_overrides("train.batch_size=8", "model.steps=2")
+from conftest import ROOT, needs_mot17_full, tiny_overrides
+
+CHROMIUM = "/usr/bin/chromium"
 
 
-def test_mot17_notebook_runs_under_papermill(data_root, tmp_path):
-    params = tmp_path / "params.yaml"
-    params.write_text(json.dumps({"overrides": TINY, "held_out": "MOT17-09", "epochs": 1, "synth_train": 1,
-                                  "synth_frames": 20, "out": str(tmp_path / "runs"), "threads": 1}))
-    env = {**os.environ, "LGMOT_PROGRESS": "0"}
-    r = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "nbs" / "runs" / "mot17_default.ipynb"),
-                        str(tmp_path / "out.ipynb"), "-f", str(params), "--cwd", str(ROOT)],
-                       capture_output=True, text=True, timeout=900, env=env)
+def lgmot(*args, cwd=None):
+    return subprocess.run([sys.executable, "-c", "import sys; from lgmot.cli import main; sys.exit(main())", *args],
+                          capture_output=True, text=True, timeout=900, cwd=cwd, env={**os.environ, "LGMOT_PROGRESS": "0"})
+
+
+def yaml_list(items) -> str:
+    return yaml.safe_dump(list(items), default_flow_style=True).strip()
+
+
+TINY = yaml_list(tiny_overrides("train.batch_size=2", spg=False))
+TINY_SPG = yaml_list(tiny_overrides("train.batch_size=2", spg=True))
+
+
+def check_run_folder(folder: Path, stem: str) -> dict:
+    "The files every run leaves, and its metrics."
+    for name in (f"{stem}.ipynb", f"{stem}.html", "params.yaml", "metrics.json", "run.json"):
+        assert (folder / name).exists(), name
+    html = (folder / f"{stem}.html").read_text()
+    assert "What was run" in html and "config hash" in html
+    return json.loads((folder / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    "A tiny train run and a tiny track_eval run, shared by the tests below (papermill, through `lgmot run`)."
+    base = tmp_path_factory.mktemp("runs")
+    r = lgmot("run", "train", "-p", "synth_frames", "30", "-p", "epochs", "1", "-p", "preset_name", "baseline",
+              "-p", "overrides", TINY, "--out", str(base / "train"))
     assert r.returncode == 0, r.stderr[-3000:]
-    report = json.loads(next((tmp_path / "runs").glob("*/report.json")).read_text())
-    assert report["held_out"] == "MOT17-09" and "MOT17-09" not in report["trained_on"]
-    assert {"lgmot", "oracle"} <= set(report["table"])
+    r = lgmot("run", "track_eval", "-p", "synth_frames", "40", "-p", "peers", "[sort, bytetrack]", "--out", str(base / "te"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    return base
+
+
+def test_train_notebook(runs):
+    m = check_run_folder(runs / "train", "train")
+    assert m["epochs"] == 1 and Path(m["model"]).exists() and m["preset"] == "baseline"
+    assert yaml.safe_load((runs / "train" / "params.yaml").read_text())["epochs"] == 1
+
+
+def test_track_eval_notebook(runs):
+    m = check_run_folder(runs / "te", "track_eval")
+    assert {"lgmot", "oracle", "sort", "bytetrack+interp"} <= set(m["table"])
+    assert len(m["sequences"]) == 3 and (runs / "te" / "manifest.json").exists()
+
+
+def test_report_notebook_and_the_browser(runs, tmp_path):
+    "The report of the track_eval run, its shipped model diffed against the tiny trained one, opened in Chromium."
+    model = runs / "train" / "runs" / "model" / "model.pt"
+    r = lgmot("run", "report", "-p", "run_dir", str(runs / "te"), "-p", "models", json.dumps({"tiny": str(model)}),
+              "-p", "reference", "tiny", "-p", "clip_frames", "30", "--out", str(tmp_path / "report"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "report", "report")
+    assert m["ours"] == "lgmot" and m["reference"] == "tiny" and "best peer" in m["findings"]
+    html = tmp_path / "report" / "report.html"
+    assert "widget-state" not in html.read_text()[:200000]
+    if not Path(CHROMIUM).exists(): pytest.skip("Debian chromium not installed (make test installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = Path(os.environ.get("LGMOT_ARTIFACTS", ROOT / "tests" / "artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        remote, errors = [], []
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                   else (remote.append(route.request.url), route.abort()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html.as_uri())
+        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0", timeout=30000)
+        traces = page.evaluate("Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => (d.data || []).length)")
+        drawn = page.evaluate("Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => d.querySelectorAll('.main-svg').length)")
+        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+        browser.close()
+    assert len(traces) == 4, traces                   # graph, alignment, timeline, run diff
+    assert all(n > 0 for n in traces), traces         # every chart has data
+    assert all(n > 0 for n in drawn), drawn           # and plotly drew it
+    assert not remote, remote                         # nothing fetched from the network
+    assert not errors, errors
+
+
+def test_ablation_notebook(tmp_path):
+    variants = json.dumps({"baseline": ["preset=baseline", "language.spg_levels=[false,false]"],
+                           "lgmot": ["language.spg_levels=[true,true]"]})
+    r = lgmot("run", "ablation", "-p", "synth_frames", "30", "-p", "epochs", "1", "-p", "train_domains", "[street]",
+              "-p", "test_domains", "[street, dance]", "-p", "variants", variants, "-p", "base_overrides",
+              yaml_list(tiny_overrides("train.batch_size=2")), "--out", str(tmp_path / "abl"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "abl", "ablation")
+    assert m["cells"] == 2 and set(m["summary"]["IDF1"]) == {"baseline", "lgmot"} and "lgmot" in m["deltas"]["IDF1"]
+
+
+@needs_mot17_full
+def test_mot17_recipe_notebook(tmp_path):
+    "The shipped model's recipe, shrunk: MOT17-11 held out, a few iterations, scored beside the peers."
+    over = yaml_list(tiny_overrides("train.max_iterations=3", "train.batch_size=8", "model.steps=2"))
+    r = lgmot("run", "mot17_default", "-p", "held_out", "MOT17-11", "-p", "synth_train", "1", "-p", "synth_frames", "20",
+              "-p", "epochs", "1", "-p", "threads", "1", "-p", "overrides", over, "--out", str(tmp_path / "m17"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "m17", "mot17_default")
+    assert m["held_out"] == "MOT17-11" and "MOT17-11" not in m["trained_on"] and "ocsort+interp" in m["table"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no_such_notebook"], "no_such_notebook: no such notebook, and not a shipped run notebook"),
+    (["train", "-p", "epoch", "3"], "unknown parameter 'epoch' for train.ipynb"),
+    (["train", "-p", "epochs", "three"], "parameter 'epochs' expects int"),
+    (["train", "-p", "seqs", "{a: 1}"], "parameter 'seqs' expects list"),
+    (["train", "-f", "missing.yaml"], "missing.yaml: no such file"),
+])
+def test_run_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "run"
+    r = lgmot("run", *args, "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+def test_run_refuses_an_existing_folder(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "keep.txt").write_text("mine")
+    r = lgmot("run", "train", "--out", str(tmp_path / "run"))
+    assert r.returncode == 1 and "run folder exists" in r.stderr
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["keep.txt"]
+
+
+def test_run_a_failing_cell(tmp_path):
+    "A cell that raises: its number and error in one line, the notebook executed up to it kept, no metrics."
+    r = lgmot("run", "track_eval", "-p", "data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "run"))
+    assert r.returncode == 1, r.stderr
+    line = r.stderr.strip().splitlines()[-1]
+    assert "track_eval.ipynb: cell 4 raised LgmotError" in line and "nowhere" in line, line
+    assert (tmp_path / "run" / "track_eval.ipynb").exists() and not (tmp_path / "run" / "metrics.json").exists()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["failed"].startswith("cell 4")
