@@ -614,6 +614,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.train.edge_statistics_sample': ('train.html#edge_statistics_sample', 'lgmot/train.py'),
                              'lgmot.train.epoch_batches': ('train.html#epoch_batches', 'lgmot/train.py'),
                              'lgmot.train.init_distributed': ('train.html#init_distributed', 'lgmot/train.py'),
+                             'lgmot.train.init_model_from': ('train.html#init_model_from', 'lgmot/train.py'),
+                             'lgmot.train.lr_at': ('train.html#lr_at', 'lgmot/train.py'),
                              'lgmot.train.read_metrics': ('train.html#read_metrics', 'lgmot/train.py'),
                              'lgmot.train.restore_checkpoint': ('train.html#restore_checkpoint', 'lgmot/train.py'),
                              'lgmot.train.save_checkpoint': ('train.html#save_checkpoint', 'lgmot/train.py'),

@@ -29,7 +29,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #083abf79
+# %% ../nbs/00_core.ipynb #27d4d447
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -117,6 +117,9 @@ class TrainConfig:
     aug_gap_share: float = .3      # share of gt tracks that lose a run of frames (a made-up occlusion)
     aug_gap_frames: list[int] = field(default_factory=lambda: [5, 40])   # length range of such a run
     aug_jitter: float = .02        # box noise, as a share of the box size
+    lr_schedule: str = "constant"  # constant (the original) | cosine: from lr down to lr * lr_min_ratio at the last iteration
+    lr_min_ratio: float = .05
+    init_from: str = ""            # start from the weights of a model file whose names and shapes match ("shipped": the package's)
 
 @dataclass
 class TrackConfig:
@@ -151,12 +154,12 @@ def get_dotted(cfg, key: str):
         obj = getattr(obj, part)
     return obj
 
-# %% ../nbs/00_core.ipynb #fa767f94
+# %% ../nbs/00_core.ipynb #d4742fda
 _CHOICES = {
     "device": None, "model.node_input": ("zero", "appearance"),
     "model.share_weights": ("none", "all_but_first", "all"), "model.aggregation": ("mean", "sum"), "model.edge_state": ("relu", "leaky"), "language.alignment": ("kl", "infonce"),
     "language.scene_projection": ("pool", "learned"), "language.instance_projection": ("pool", "learned"),
-    "track.rounding": ("exact", "greedy"),
+    "track.rounding": ("exact", "greedy"), "train.lr_schedule": ("constant", "cosine"),
 }
 
 def _check(ok: bool, msg: str, source):
@@ -186,6 +189,7 @@ def validate(cfg: Config, source=None) -> Config:
     _check(l.spg_weight >= 0 and l.isg_weight >= 0, "language weights must be >= 0", source)
     _check(l.target_scale > 0, "language.target_scale must be > 0", source)
     _check(t.batch_size >= 1 and t.clip_stride >= 1 and t.epochs >= 0, "train.batch_size, clip_stride must be >= 1 and epochs >= 0", source)
+    _check(0 < t.lr_min_ratio <= 1, "train.lr_min_ratio must be in (0, 1]", source)
     _check(0 <= cfg.track.clip_overlap < 1, "track.clip_overlap must be in [0, 1)", source)
     _check(0 < cfg.track.threshold < 1, "track.threshold must be in (0, 1)", source)
     lt = cfg.track.level_thresholds

@@ -21,7 +21,7 @@ from .model import LgmotNet, fit_edge_normalization
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip',
            'HierarchyLoss', 'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run',
-           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'train_epoch', 'train']
+           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'train_epoch', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -173,10 +173,33 @@ def read_metrics(run) -> pd.DataFrame:
     if not p.exists(): raise LgmotError("no metrics.csv: the run has not finished an epoch", p)
     return pd.read_csv(p)
 
-# %% ../nbs/09_train.ipynb #72f3b37e
+# %% ../nbs/09_train.ipynb #13cdfe03
+def lr_at(iteration: int, total: int, cfg: Config) -> float:
+    "The learning rate of `iteration` (0-based) of a run of `total` iterations."
+    t = cfg.train
+    if t.lr_schedule == "constant" or total <= 1: return t.lr
+    low = t.lr * t.lr_min_ratio
+    return low + (t.lr - low) * 0.5 * (1 + math.cos(math.pi * min(iteration, total - 1) / (total - 1)))
+
+# %% ../nbs/09_train.ipynb #e32e4513
+def init_model_from(model: LgmotNet, path) -> dict:
+    "Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names]}."
+    from lgmot.core import package_dir
+    path = package_dir() / "assets" / "default_model.pt" if str(path) == "shipped" else Path(path)
+    if not path.exists(): raise LgmotError("train.init_from: model file not found", path)
+    blob = safe_torch_load(path)
+    if not isinstance(blob, dict) or blob.get("format") != "lgmot-model-1":
+        raise LgmotError("train.init_from: not an lgmot model file", path)
+    own = model.state_dict()
+    match = {k: v for k, v in blob["state_dict"].items() if k in own and own[k].shape == v.shape}
+    if not match: raise LgmotError("train.init_from: no tensor of the file fits this model (another architecture)", path)
+    model.load_state_dict(match, strict=False)
+    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match))}
+
+# %% ../nbs/09_train.ipynb #c1327561
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
-                rank: int = 0, world: int = 1) -> tuple[dict, int]:
-    "Run one epoch; returns (history row, iteration count after it)."
+                rank: int = 0, world: int = 1, total: int = 0) -> tuple[dict, int]:
+    "Run one epoch (of a run of `total` iterations, for the learning-rate schedule); returns (history row, iteration count after it)."
     t0, sums, n_b, correct, total_edges = time.time(), dict(total=0.0, edge=0.0, spg=0.0, isg=0.0), 0, 0, 0
     model.train()
     for idx in progress(epoch_batches(len(clips), cfg.train.batch_size, cfg.seed, epoch, world, rank), desc=f"epoch {epoch + 1}"):
@@ -185,6 +208,7 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
         if cfg.train.augment:                 # a new view each draw, reproducible from (seed, epoch, iteration)
             rng = np.random.default_rng([cfg.seed, epoch, iteration])
             batch = [augment_clip(c, cfg, rng) for c in batch]
+        for group in opt.param_groups: group["lr"] = lr_at(iteration, total, cfg)
         parts, stats = step(batch, active_depth(iteration, cfg))
         opt.zero_grad(set_to_none=True)
         parts["total"].backward()
@@ -197,7 +221,7 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
            "seconds": round(time.time() - t0, 3)}
     return row, iteration
 
-# %% ../nbs/09_train.ipynb #bce70068
+# %% ../nbs/09_train.ipynb #e5a79876
 def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: str | None = None, resume=None,
           stop_after_epochs: int | None = None, verbose: bool = True) -> Path:
     """Train `cfg` on `seqs` into a new run folder under `out_dir` (or continue `resume`, a run folder).
@@ -212,14 +236,22 @@ def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: s
     start_epoch, iteration, history = restore_checkpoint(run, model, opt, device) if resume is not None else (0, 0, [])
     clips = training_clips(seqs, cfg)
     if not clips: raise LgmotError("no training clips: the sequences have fewer than two frames with detections")
-    if cfg.model.edge_norm and start_epoch == 0 and iteration == 0:
+    fresh_start = start_epoch == 0 and iteration == 0
+    init = init_model_from(model, cfg.train.init_from) if cfg.train.init_from and fresh_start else None
+    if init is not None and rank == 0:
+        record = json.loads((run / "run.json").read_text()); record["init_from"] = init
+        with atomic_write(run / "run.json") as f: json.dump(record, f, indent=1)
+    norm_copied = init is not None and not {"edge_mean", "edge_std"} & set(init["fresh"])
+    if cfg.model.edge_norm and fresh_start and not norm_copied:
         fit_edge_normalization(model, edge_statistics_sample(clips, cfg, device))
+    per_epoch = len(epoch_batches(len(clips), cfg.train.batch_size, cfg.seed, 0, world, rank))
+    total = cfg.train.max_iterations or cfg.train.epochs * per_epoch
     step = HierarchyLoss(model, cfg, device)
     if world > 1: step = nn.parallel.DistributedDataParallel(step, find_unused_parameters=True)
     every = max(cfg.train.save_every, 1)
     for n_run, epoch in enumerate(range(start_epoch, cfg.train.epochs)):
         if stop_after_epochs is not None and n_run >= stop_after_epochs: return run
-        row, iteration = train_epoch(step, model, opt, clips, cfg, epoch, iteration, rank, world)
+        row, iteration = train_epoch(step, model, opt, clips, cfg, epoch, iteration, rank, world, total)
         history.append(row)
         if verbose and rank == 0:
             print(f"epoch {row['epoch']:4d}  loss {row['total']:.4f} (edge {row['edge']:.4f}, spg {row['spg']:.4f}, "
