@@ -570,6 +570,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'lgmot.report._type_name': ('report.html#_type_name', 'lgmot/report.py'),
                               'lgmot.report._write_record': ('report.html#_write_record', 'lgmot/report.py'),
                               'lgmot.report.ablation_grid': ('report.html#ablation_grid', 'lgmot/report.py'),
+                              'lgmot.report.calibrate_by_tracking': ('report.html#calibrate_by_tracking', 'lgmot/report.py'),
                               'lgmot.report.coerce_parameter': ('report.html#coerce_parameter', 'lgmot/report.py'),
                               'lgmot.report.config_hash': ('report.html#config_hash', 'lgmot/report.py'),
                               'lgmot.report.drop_widget_state': ('report.html#drop_widget_state', 'lgmot/report.py'),

@@ -289,7 +289,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
         print(f"wrote {json_out}")
     return report
 
-# %% ../nbs/14_cli.ipynb #69a64a66
+# %% ../nbs/14_cli.ipynb #056a11b1
 def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt}
               out: Annotated[str, REQUIRED],    # the calibrated model file to write (must not exist)
               model: str = "",                  # model file (default: the model shipped with lgmot)
@@ -298,16 +298,23 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               split: str = "",                  # or a named split
               device: str = "cpu",              # cpu | cuda | cuda:N | auto
               set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
+              by: str = "f1",                   # f1 (edge F1 per level, fast) | idf1 | hota (of tracking the sequences)
+              distractors: str = "",            # with --by idf1/hota on MOT17 gt: mot17 (distractor classes removed)
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
     from lgmot.track import prepare_for_tracking
+    if by not in ("f1", "idf1", "hota"): raise LgmotError(f"--by must be f1, idf1 or hota; got {by!r}")
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
     net, cfg, dev, dirs = _model_and_gt_sequences("calibrate", data, model, det, seqs, split, device, set)
-    new_cfg, table = calibrate_thresholds(net, prepare_for_tracking(dirs, net, cfg, dev), cfg, device=dev)
+    if by == "f1":
+        new_cfg, table = calibrate_thresholds(net, prepare_for_tracking(dirs, net, cfg, dev), cfg, device=dev)
+    else:
+        from lgmot.report import calibrate_by_tracking
+        new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors or None, device=str(dev))
     print(table.round(3).to_string())
     save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
-                                         "calibration_commit": git_commit()})
+                                         "calibrated_by": by, "calibration_commit": git_commit()})
     print(f"track.level_thresholds = {new_cfg.track.level_thresholds}; wrote {out}")
     return Path(out)
 

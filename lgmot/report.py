@@ -11,11 +11,12 @@ from typing import Any
 from .core import LgmotError, atomic_write, git_commit, package_dir
 
 # %% auto #0
-__all__ = ['PEER_PREFIXES', 'MANIFEST', 'Parameter', 'parameters_cell', 'read_notebook', 'notebook_parameters',
-           'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir', 'shipped_run_notebooks', 'find_run_notebook',
-           'setup_report', 'save_metrics', 'show_markdown', 'config_hash', 'machine_summary', 'RunRecord',
-           'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html', 'findings', 'report_views',
-           'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid']
+__all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'Parameter', 'parameters_cell', 'read_notebook',
+           'notebook_parameters', 'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir',
+           'shipped_run_notebooks', 'find_run_notebook', 'setup_report', 'save_metrics', 'show_markdown', 'config_hash',
+           'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
+           'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
+           'calibrate_by_tracking']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -417,3 +418,43 @@ def ablation_grid(data_root, train_split: str, test_split: str, variants: dict, 
             track_dataset(test_root, cell / "results", model_path=run / "model.pt", split=test_split, device=cfg.device)
             evals[(name, seed)] = evaluate({p.name: p for p in test_dirs}, cell / "results", distractors=distractors, label=name)
     return evals
+
+# %% ../nbs/13_report.ipynb #572f3159
+CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
+
+def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
+                          device: str = "cpu"):
+    """A copy of `cfg` with `track.level_thresholds` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
+    (validation sequences with gt), and the table of every candidate tried (level, threshold, IDF1, HOTA, chosen)."""
+    import copy
+    import pandas as pd
+    from lgmot.eval import evaluate
+    from lgmot.hierarchy import inference_depth, level_threshold
+    from lgmot.track import prepare_for_tracking, track_sequence
+    if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
+    dirs = [Path(p) for p in seq_dirs]
+    if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
+    out = copy.deepcopy(cfg)
+    seqs = prepare_for_tracking(dirs, model, out, device)
+    if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
+    gt = {d.name: d for d in dirs}
+    cache: dict[tuple, tuple[float, float]] = {}
+    def score(th) -> tuple[float, float]:
+        key = tuple(round(float(t), 4) for t in th)
+        if key not in cache:
+            out.track.level_thresholds = list(key)
+            res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in seqs}
+            comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
+            cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
+        return cache[key]
+    th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
+    rows = []
+    for level in range(inference_depth(model, cfg)):
+        current = th[level]
+        tried = {v: score(th[:level] + [v] + th[level + 1:]) for v in sorted(set(grid) | {current})}
+        best = max(tried, key=lambda v: (tried[v], v == current))
+        th[level] = best
+        rows += [{"level": level, "threshold": v, metric: s[0], "other": s[1], "chosen": v == best} for v, s in tried.items()]
+    out.track.level_thresholds = th
+    table = pd.DataFrame(rows).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
+    return out, table
