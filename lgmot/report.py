@@ -355,12 +355,13 @@ def report_views(seq_dir, models: dict, ours: str, reference: str | None = None,
         views["diff"], views["diff_table"] = empty_figure("no reference model to diff against"), pd.DataFrame()
     return views
 
-# %% ../nbs/13_report.ipynb #b42ecbb6
+# %% ../nbs/13_report.ipynb #f405ea3c
 MANIFEST = "manifest.json"
 
 def write_manifest(folder, gt, results: dict, models: dict, table=None, ours: str = "lgmot", reference: str | None = "baseline",
-                   distractors: str | None = None, det: str = "det") -> Path:
-    "Record where a run's inputs and outputs are, for a report (paths stored relative to `folder` when inside it)."
+                   distractors: str | None = None, det: str = "det", note: str = "") -> Path:
+    """Record where a run's inputs and outputs are, for a report (paths stored relative to `folder` when inside it);
+    `note` is shown at the top of the report (how the models were made, say)."""
     folder = Path(folder)
     def rel(p):
         if not p: return ""
@@ -368,7 +369,8 @@ def write_manifest(folder, gt, results: dict, models: dict, table=None, ours: st
         try: return str(p.relative_to(folder.resolve()))
         except ValueError: return str(p)
     data = {"gt": rel(gt), "results": {k: rel(v) for k, v in results.items()}, "models": {k: rel(v) for k, v in models.items()},
-            "table": rel(table) if table else "", "ours": ours, "reference": reference, "distractors": distractors, "det": det}
+            "table": rel(table) if table else "", "ours": ours, "reference": reference, "distractors": distractors, "det": det,
+            "note": note}
     with atomic_write(folder / MANIFEST) as f: json.dump(data, f, indent=1)
     return folder / MANIFEST
 
@@ -419,7 +421,7 @@ def ablation_grid(data_root, train_split: str, test_split: str, variants: dict, 
             evals[(name, seed)] = evaluate({p.name: p for p in test_dirs}, cell / "results", distractors=distractors, label=name)
     return evals
 
-# %% ../nbs/13_report.ipynb #572f3159
+# %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
@@ -456,5 +458,6 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
         th[level] = best
         rows += [{"level": level, "threshold": v, metric: s[0], "other": s[1], "chosen": v == best} for v, s in tried.items()]
     out.track.level_thresholds = th
+    out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
     return out, table

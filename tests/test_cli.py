@@ -56,6 +56,8 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     (["synth", "--out", "never", "--difficulty", "dance.hold_s=a"], "is not a number"),
     (["synth", "--out", "never", "--domains", "street", "--difficulty", "dance.sway=1"], "not among --domains"),
     (["synth", "--out", "never", "--calibrate", "--test", "1"], "--calibrate needs at least 3 test sequences"),
+    (["calibrate", "--data", ".", "--out", "never.pt", "--by", "mota"], "--by must be f1, idf1 or hota"),
+    (["train", "--data", ".", "--set", "train.lr_schedule=step"], "train.lr_schedule must be one of constant, cosine"),
 ])
 def test_bad_input_is_one_line_and_non_zero(args, message):
     r = lgmot(*args)
@@ -89,12 +91,18 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     _, cfg = load_model(out)
     assert len(cfg.track.level_thresholds) == cfg.graph.depth and all(0 < t < 1 for t in cfg.track.level_thresholds)
+    assert cfg.language.enabled   # the shipped model trained with language; its calibrated copy still says so
     assert "f1_new" in r.stdout
     before = out.read_bytes()
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(out))   # never overwrites
     assert r.returncode == 1 and "exists" in r.stderr and out.read_bytes() == before
     r = lgmot("track", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "res"), "--model", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
+    # by the IDF1 of tracking: every candidate of every level is listed, the chosen ones marked
+    r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "by_idf1.pt"), "--by", "idf1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "IDF1" in r.stdout and "chosen" in r.stdout
+    assert len(load_model(tmp_path / "by_idf1.pt")[1].track.level_thresholds) == cfg.graph.depth
 
 
 def test_help_of_every_command():
