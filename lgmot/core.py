@@ -29,7 +29,7 @@ class LgmotError(Exception):
         where = self.path if self.path is None or self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.message}" if where else self.message
 
-# %% ../nbs/00_core.ipynb #27d4d447
+# %% ../nbs/00_core.ipynb #bab4138b
 @dataclass
 class DataConfig:
     "Where sequences come from and how detections are prepared."
@@ -95,6 +95,7 @@ class LanguageConfig:
     scene_projection: str = "pool"  # pool (AdaptiveAvgPool1d to the edge width, as LG-MOT) | learned
     instance_projection: str = "pool"  # pool to node_hidden | learned
     target_scale: float = 1.0      # text vectors are multiplied by this before the softmax of SPG/ISG (1 = LG-MOT)
+    control: str = "none"          # study controls: none | shuffle_instances | shuffle_scenes | no_colour | random
 
     @property
     def enabled(self) -> bool: return self.isg or any(self.spg_levels)
@@ -154,12 +155,13 @@ def get_dotted(cfg, key: str):
         obj = getattr(obj, part)
     return obj
 
-# %% ../nbs/00_core.ipynb #d4742fda
+# %% ../nbs/00_core.ipynb #0a1a7cae
 _CHOICES = {
     "device": None, "model.node_input": ("zero", "appearance"),
     "model.share_weights": ("none", "all_but_first", "all"), "model.aggregation": ("mean", "sum"), "model.edge_state": ("relu", "leaky"), "language.alignment": ("kl", "infonce"),
     "language.scene_projection": ("pool", "learned"), "language.instance_projection": ("pool", "learned"),
     "track.rounding": ("exact", "greedy"), "train.lr_schedule": ("constant", "cosine"),
+    "language.control": ("none", "shuffle_instances", "shuffle_scenes", "no_colour", "random"),
 }
 
 def _check(ok: bool, msg: str, source):

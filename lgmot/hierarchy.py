@@ -22,12 +22,12 @@ from .graph import (Nodes, build_hierarchy_level, clip_detections, edge_feature_
 from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
-__all__ = ['DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection', 'exact_projection', 'round_edges', 'level_threshold',
-           'PreparedSequence', 'encode_language', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes',
-           'inference_depth', 'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward',
-           'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model', 'load_model', 'roc_auc',
-           'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
-           'select_sequences', 'load_sequences']
+__all__ = ['LANGUAGE_CONTROLS', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection', 'exact_projection', 'round_edges',
+           'level_threshold', 'PreparedSequence', 'encode_language', 'language_control', 'shuffle_scenes',
+           'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
+           'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'trace_clip', 'node_table', 'edge_table',
+           'model_for', 'save_model', 'load_model', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
+           'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -100,7 +100,7 @@ def level_threshold(cfg: Config, level: int) -> float:
     t = cfg.track.level_thresholds
     return float(t[level]) if t else float(cfg.track.threshold)
 
-# %% ../nbs/08_hierarchy.ipynb #aed5b1ed
+# %% ../nbs/08_hierarchy.ipynb #31f79a1c
 @dataclass
 class PreparedSequence:
     "One sequence with its features computed, ready for training or tracking."
@@ -115,18 +115,54 @@ class PreparedSequence:
     instance_emb: torch.Tensor | None = None  # (T, Di)
     text_encoder: str = ""
 
-def encode_language(seq: Sequence, encoder, cache=None) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
-    "(scene (S,), instance ids (T,), instance vectors (T, Di)) of `seq`'s language file, or Nones when it has none."
-    from lgmot.data.language import read_language
+def encode_language(seq: Sequence, encoder, cache=None, control: str = "none", seed: int = 0
+                    ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+    """(scene (S,), instance ids (T,), instance vectors (T, Di)) of `seq`'s language file, or Nones when it has none;
+    `control` (see `language_control`) replaces or rearranges them for the language study."""
+    from lgmot.data.language import read_language, strip_colour_words
     if seq.language_path is None: return None, None, None
     known = sorted(int(i) for i in seq.gt["id"].unique()) if seq.gt is not None else None
     ann = read_language(seq.language_path, known_ids=known)
     enc = (lambda texts: cache.encode(encoder, texts)) if cache is not None else encoder.encode
-    scene = enc([ann.scene_text])[0] if ann.scene_text else None
+    words = strip_colour_words if control == "no_colour" else (lambda t: t)
+    scene = enc([words(ann.scene_text)])[0] if ann.scene_text else None
     ids = sorted(ann.instances)
     if not ids: return scene, torch.zeros(0, dtype=torch.long), torch.zeros(0, encoder.dim)
-    return scene, torch.tensor(ids, dtype=torch.long), enc([ann.instances[i].text for i in ids])
+    inst = enc([words(ann.instances[i].text) for i in ids])
+    return language_control(scene, torch.tensor(ids, dtype=torch.long), inst, control, seed, seq.name)
 
+# %% ../nbs/08_hierarchy.ipynb #f909c60b
+LANGUAGE_CONTROLS = ("none", "shuffle_instances", "shuffle_scenes", "no_colour", "random")
+
+def _name_seed(seed: int, name: str) -> int:
+    import hashlib
+    return int(hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:12], 16)
+
+def language_control(scene, ids, inst, control: str, seed: int, name: str):
+    "Apply the per-sequence part of a language `control` to (scene (S,), ids (T,), instance vectors (T, D))."
+    if control not in LANGUAGE_CONTROLS: raise LgmotError(f"language.control must be one of {', '.join(LANGUAGE_CONTROLS)}; got {control!r}")
+    g = torch.Generator().manual_seed(_name_seed(seed, name))
+    if control == "shuffle_instances" and inst is not None and len(inst) > 1:
+        shift = int(torch.randint(1, len(inst), (1,), generator=g))
+        inst = inst[(torch.arange(len(inst)) + shift) % len(inst)]
+    elif control == "random":
+        def random_like(v):      # random directions with the norms of v's rows
+            r = torch.randn(v.shape, generator=g)
+            return r / r.norm(dim=-1, keepdim=True).clamp_min(1e-12) * v.norm(dim=-1, keepdim=True)
+        scene = random_like(scene) if scene is not None else None
+        inst = random_like(inst) if inst is not None and len(inst) else inst
+    return scene, ids, inst
+
+def shuffle_scenes(seqs: list[PreparedSequence]) -> list[PreparedSequence]:
+    "Each sequence with a scene vector gets the next one's (a rotation); needs two such sequences."
+    import dataclasses
+    have = [i for i, s in enumerate(seqs) if s.scene_emb is not None]
+    if len(have) < 2: raise LgmotError("language.control=shuffle_scenes needs at least two sequences with scene text")
+    out = list(seqs)
+    for k, i in enumerate(have): out[i] = dataclasses.replace(seqs[i], scene_emb=seqs[have[(k + 1) % len(have)]].scene_emb)
+    return out
+
+# %% ../nbs/08_hierarchy.ipynb #f82b86b1
 def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder=None, text_cache=None,
                      device="cpu") -> PreparedSequence:
     """Load `seq_dir` and compute what `cfg` needs: appearance when `cfg.data.appearance != 'none'` and the
@@ -139,7 +175,7 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
         app = sequence_embeddings(seq, appearance_encoder, cache_dir=d.cache_root or None, device=device)
     scene = ids = inst = None
     if cfg.language.enabled and text_encoder is not None:
-        scene, ids, inst = encode_language(seq, text_encoder, text_cache)
+        scene, ids, inst = encode_language(seq, text_encoder, text_cache, cfg.language.control, cfg.seed)
         if any(cfg.language.spg_levels) and scene is None:
             raise LgmotError("scene guidance (SPG) is on but the sequence has no gt/language.json scene text; "
                              "add one or switch SPG off (language.spg_levels)", seq.info.path)
@@ -157,7 +193,7 @@ def toy_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, scene_dim
     return PreparedSequence(f"toy-{seed}", dets, 30.0, 1, n_frames, None, torch.randn(scene_dim, generator=g), ids,
                          torch.randn(n_tracks, inst_dim, generator=g), "random")
 
-# %% ../nbs/08_hierarchy.ipynb #9a59386f
+# %% ../nbs/08_hierarchy.ipynb #105ec31d
 @dataclass
 class Clip:
     "A window `first_frame..last_frame` of one prepared sequence."
@@ -177,7 +213,7 @@ def forward_edge_labels(batch) -> torch.Tensor:
     "(E/2,) gt labels of the earlier -> later edges, in `forward_edges` order."
     return batch.edge_label[forward_mask(batch)].float()
 
-# %% ../nbs/08_hierarchy.ipynb #ea0bf85f
+# %% ../nbs/08_hierarchy.ipynb #bd37453f
 def _level_graph(nodes: Nodes, clip: Clip, level: int, cfg: Config, language: bool, record: dict | None = None):
     s, lang = clip.seq, cfg.language
     scene = s.scene_emb if language and lang.spg_levels[level] else None
@@ -188,7 +224,7 @@ def _level_graph(nodes: Nodes, clip: Clip, level: int, cfg: Config, language: bo
                                  instance_emb=(s.instance_emb if s.instance_emb is not None else no_emb) if inst else None,
                                  record=record)
 
-# %% ../nbs/08_hierarchy.ipynb #0739777a
+# %% ../nbs/08_hierarchy.ipynb #f3ab6f60
 @dataclass
 class LevelTrace:
     "One level of one clip: nodes, candidates, pruning, features, scores, decisions, clusters, embeddings."
@@ -248,7 +284,7 @@ class HierarchyTrace:
     @property
     def depth(self) -> int: return len(self.levels)
 
-# %% ../nbs/08_hierarchy.ipynb #e7265cb9
+# %% ../nbs/08_hierarchy.ipynb #49c80e46
 def node_purity(det_gt: torch.Tensor, det_node: torch.Tensor, num_nodes: int) -> torch.Tensor:
     """(N,) share of each node's detections that carry its most frequent gt id (false positives, id -1, count as one
     id). det_gt, det_node: (M,) long. 1.0 = a clean node; a node merging two people in equal parts has 0.5."""
@@ -260,7 +296,7 @@ def node_purity(det_gt: torch.Tensor, det_node: torch.Tensor, num_nodes: int) ->
     size = torch.zeros(num_nodes, dtype=torch.long, device=det_gt.device).index_add_(0, det_node, torch.ones_like(det_node))
     return best.float() / size.clamp(min=1).float()
 
-# %% ../nbs/08_hierarchy.ipynb #ce26d256
+# %% ../nbs/08_hierarchy.ipynb #7de08b8b
 def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, active, clusters, decided_by: str,
                  model: LgmotNet | None = None, out_slices: dict | None = None) -> LevelTrace:
     "Assemble one level's trace from what the forward computed anyway (plus the candidate labels)."
@@ -289,7 +325,7 @@ def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, act
             lt.inst_target, lt.inst_valid = model.inst_target(graph), graph.inst_valid.bool()
     return lt
 
-# %% ../nbs/08_hierarchy.ipynb #cad84a78
+# %% ../nbs/08_hierarchy.ipynb #6c26e118
 def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, depth: int | None = None,
                       with_loss: bool = False, language: bool = False, oracle: bool = False, gt_levels=(),
                       device="cpu", traces: list | None = None):
@@ -351,7 +387,7 @@ def _output_slices(out, graphs) -> list[dict]:
     return [{"logits": [l[k] for l in logits], "embeddings": [e[k] for e in embeddings], "hidden": hidden[k]}
             for k in range(len(graphs))]
 
-# %% ../nbs/08_hierarchy.ipynb #0c81a570
+# %% ../nbs/08_hierarchy.ipynb #ae0a8b7b
 @torch.no_grad()
 def trace_clip(model: LgmotNet | None, clip: Clip, cfg: Config, oracle: bool = False, gt_levels=(),
                device="cpu") -> HierarchyTrace:
@@ -362,7 +398,7 @@ def trace_clip(model: LgmotNet | None, clip: Clip, cfg: Config, oracle: bool = F
                       device=device, traces=traces)
     return traces[0]
 
-# %% ../nbs/08_hierarchy.ipynb #a673b2ef
+# %% ../nbs/08_hierarchy.ipynb #dacede6f
 def node_table(trace: HierarchyTrace, level: int) -> pd.DataFrame:
     "One row per node of `level`: detections, span, first/last box (0-based), gt id, purity, next-level node."
     lt = trace.levels[level]
@@ -392,7 +428,7 @@ def edge_table(trace: HierarchyTrace, level: int, candidates: bool = False) -> p
                       "true_link": lt.candidate_label.cpu().numpy()})
     return c.merge(t.drop(columns=["gap"]), on=["src", "dst"], how="left")
 
-# %% ../nbs/08_hierarchy.ipynb #696d94b8
+# %% ../nbs/08_hierarchy.ipynb #22d800ef
 def model_for(cfg: Config, seqs: list[PreparedSequence]) -> LgmotNet:
     "A fresh `LgmotNet` sized for `seqs` (appearance width, language widths)."
     app_dims = {0 if s.appearance is None else s.appearance.shape[1] for s in seqs}
@@ -426,7 +462,7 @@ def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
 def _remember_dims(model, node_in_dim, scene_dim, inst_dim):
     model.node_in_dim_given, model.scene_dim_given, model.inst_dim_given = node_in_dim, scene_dim, inst_dim
 
-# %% ../nbs/08_hierarchy.ipynb #09757976
+# %% ../nbs/08_hierarchy.ipynb #9e00f004
 def roc_auc(score, label) -> float:
     "Area under the ROC curve of `score` for binary `label` (the Mann-Whitney U with tied ranks); nan without both classes."
     s, y = np.asarray(score, dtype=np.float64), np.asarray(label, dtype=bool)
@@ -435,7 +471,7 @@ def roc_auc(score, label) -> float:
     ranks = scipy.stats.rankdata(s)
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
-# %% ../nbs/08_hierarchy.ipynb #aa25531d
+# %% ../nbs/08_hierarchy.ipynb #df6f0b8a
 DIAGNOSTIC_COLUMNS = ["nodes", "candidates", "true_links", "true_kept", "prune_recall", "edges", "labelled",
                       "positives", "active", "precision", "recall", "auc", "false_merges", "missed_links"]
 
@@ -462,7 +498,7 @@ def edge_diagnostics(traces: list[HierarchyTrace]) -> pd.DataFrame:
     table.index.name = "level"
     return table
 
-# %% ../nbs/08_hierarchy.ipynb #70eebb9e
+# %% ../nbs/08_hierarchy.ipynb #98ad8407
 THRESHOLD_GRID = tuple(round(float(t), 2) for t in np.arange(.05, .96, .05))
 
 def best_threshold(prob, label, grid=THRESHOLD_GRID, default: float = .5) -> tuple[float, float]:
@@ -477,7 +513,7 @@ def best_threshold(prob, label, grid=THRESHOLD_GRID, default: float = .5) -> tup
     order = sorted(range(len(grid)), key=lambda k: (-round(float(f1[k]), 12), abs(grid[k] - default)))
     return float(grid[order[0]]), float(f1[order[0]])
 
-# %% ../nbs/08_hierarchy.ipynb #d1fac9d6
+# %% ../nbs/08_hierarchy.ipynb #52bde698
 def sequence_clips(seq: PreparedSequence, cfg: Config) -> list[Clip]:
     "The clips tracking cuts `seq` into (overlapping windows of `graph.frames_per_graph` frames)."
     frames = np.unique(seq.dets["frame"].to_numpy())
@@ -513,7 +549,7 @@ def calibrate_thresholds(model: LgmotNet, seqs: list[PreparedSequence], cfg: Con
     table.index.name = "level"
     return out, table
 
-# %% ../nbs/08_hierarchy.ipynb #94cfa818
+# %% ../nbs/08_hierarchy.ipynb #859906b5
 def text_cache_root(cfg: Config) -> Path:
     "Where text embeddings are cached."
     return Path(cfg.data.cache_root or os.environ.get("LGMOT_CACHE", "~/.cache/lgmot")).expanduser() / "text"
@@ -539,4 +575,5 @@ def load_sequences(root, split: str | None, cfg: Config, device: str = "cpu", se
     text = cache = None
     if cfg.language.enabled:
         text, cache = get_text_encoder(cfg.data.text_encoder, device=device), TextEmbeddingCache(text_cache_root(cfg))
-    return [prepare_sequence(d, cfg, app, text, cache, device=device) for d in progress(dirs, desc="prepare")]
+    out = [prepare_sequence(d, cfg, app, text, cache, device=device) for d in progress(dirs, desc="prepare")]
+    return shuffle_scenes(out) if cfg.language.enabled and cfg.language.control == "shuffle_scenes" else out

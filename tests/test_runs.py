@@ -150,3 +150,19 @@ def test_run_a_failing_cell(tmp_path):
     assert "track_eval.ipynb: cell 4 raised LgmotError" in line and "nowhere" in line, line
     assert (tmp_path / "run" / "track_eval.ipynb").exists() and not (tmp_path / "run" / "metrics.json").exists()
     assert json.loads((tmp_path / "run" / "run.json").read_text())["failed"].startswith("cell 4")
+
+
+def test_language_study_notebook(tmp_path):
+    "The study's protocol, shrunk: two variants, two controls, one cross-domain setting, one seed, no real data."
+    variants = json.dumps({"baseline": ["preset=baseline", "language.spg_levels=[false,false]"], "spg_isg_zero": []})
+    controls = json.dumps({"ctl_random": ["language.control=random"], "ctl_shuffle_scenes": ["language.control=shuffle_scenes"],
+                           "ctl_no_colour": ["language.control=no_colour"]})
+    r = lgmot("run", "language_study", "-p", "seeds", "[0]", "-p", "epochs", "1", "-p", "synth_frames", "30",
+              "-p", "init_from", "", "-p", "variants", variants, "-p", "controls", controls, "-p", "control_base", "spg_isg_zero",
+              "-p", "cross", json.dumps({"street->dance": [["street"], ["dance"]]}), "-p", "cross_variants", "[baseline, spg_isg_zero]",
+              "-p", "real_targets", "false", "-p", "base_overrides", TINY_SPG, "--out", str(tmp_path / "study"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "study", "language_study")
+    assert {row["variant"] for row in m["summary_in"]} == {"baseline", "spg_isg_zero", "ctl_random", "ctl_shuffle_scenes", "ctl_no_colour"}
+    assert {row["variant"] for row in m["deltas_in"]["IDF1"]} == {"spg_isg_zero", "ctl_random", "ctl_shuffle_scenes", "ctl_no_colour"}
+    assert "street->dance" in m["cross"] and m["findings"]

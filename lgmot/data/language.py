@@ -12,11 +12,11 @@ import torch
 from ..core import LgmotError, atomic_write, atomic_torch_save, safe_torch_load
 
 # %% auto #0
-__all__ = ['LANGUAGE_VERSION', 'INSTANCE_PROMPT_DIM', 'InstanceDescription', 'LanguageAnnotation', 'LanguageWarning',
-           'language_path', 'check_language', 'parse_language', 'read_language', 'language_to_dict', 'write_language',
-           'lgmot_instance_path', 'lgmot_scene_path', 'instance_table', 'write_instance_embeddings',
+__all__ = ['LANGUAGE_VERSION', 'INSTANCE_PROMPT_DIM', 'COLOUR_WORDS', 'InstanceDescription', 'LanguageAnnotation',
+           'LanguageWarning', 'language_path', 'check_language', 'parse_language', 'read_language', 'language_to_dict',
+           'write_language', 'lgmot_instance_path', 'lgmot_scene_path', 'instance_table', 'write_instance_embeddings',
            'read_instance_embeddings', 'write_scene_embedding', 'read_scene_embedding', 'write_lgmot_embeddings',
-           'read_lgmot_embeddings']
+           'read_lgmot_embeddings', 'strip_colour_words']
 
 # %% ../../nbs/03_data.language.ipynb #3ad19304
 LANGUAGE_VERSION = 1
@@ -293,3 +293,14 @@ def read_lgmot_embeddings(seq_dir, dim: int | None = INSTANCE_PROMPT_DIM) -> tup
         raise LgmotError(f"no LG-MOT embedding files (looked for {ipath.relative_to(seq_dir)} and {spath.relative_to(seq_dir)})", seq_dir)
     return (read_instance_embeddings(ipath, dim) if ipath.exists() else None,
             read_scene_embedding(spath) if spath.exists() else None)
+
+# %% ../../nbs/03_data.language.ipynb #d709d7ad
+COLOUR_WORDS = frozenset("""red orange yellow green blue purple violet pink brown black white grey gray dark light navy
+    beige maroon teal cyan magenta gold golden silver blond blonde fair ginger khaki olive turquoise""".split())
+
+def strip_colour_words(text: str) -> str:
+    "`text` without colour and shade words (see `COLOUR_WORDS`), spaces tidied."
+    import re
+    words = re.split(r"(\s+)", text)
+    kept = [w for w in words if re.sub(r"[^a-z-]", "", w.lower()).split("-")[0] not in COLOUR_WORDS or not w.strip()]
+    return re.sub(r"\s+([,.;])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept))).strip()
