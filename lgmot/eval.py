@@ -6,7 +6,7 @@ frame by frame, and traces each identity switch to the hierarchy decision that m
 
 # %% ../nbs/11_eval.ipynb #235c5863
 from __future__ import annotations
-import inspect, io, json, math, re, typing
+import dataclasses, inspect, io, json, math, re, typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +24,8 @@ from .data.mot import (Sequence, SeqInfo, assign_gt_ids, prepare_detections, rea
 __all__ = ['MOT_CLASSES', 'DISTRACTOR_MODES', 'METRIC_FIELDS', 'METRIC_COLUMNS', 'SUMMARY_COLUMNS', 'PEERS', 'EVENT_KINDS',
            'EVENT_COLUMNS', 'EXPLAIN_COLUMNS', 'REAL_REFERENCES', 'CALIBRATION_TARGETS', 'ORACLE_MARGIN',
            'read_mot_table', 'seq_info_or_none', 'metric_table', 'find_gt_sequences', 'EvalResult', 'evaluate',
-           'peer_defaults', 'run_peer', 'Comparison', 'peer_tracks', 'compare', 'ErrorEvents', 'error_events',
-           'explain_errors', 'Diagnosis', 'diagnose_report', 'oracle_tracks', 'calibration_table']
+           'evaluate_subset', 'peer_defaults', 'run_peer', 'Comparison', 'peer_tracks', 'compare', 'ErrorEvents',
+           'error_events', 'explain_errors', 'Diagnosis', 'diagnose_report', 'oracle_tracks', 'calibration_table']
 
 # %% ../nbs/11_eval.ipynb #83a3107a
 _MAX_COLS = 16
@@ -362,6 +362,28 @@ def evaluate(gt, results, seqs=None, seq_lengths: dict | None = None, classes="p
         raise LgmotError(f"distractors must be one of mot17, mot16, mot20 or None; got {distractors!r}")
     if missing not in ("error", "empty"): raise LgmotError(f"missing must be 'error' or 'empty'; got {missing!r}")
     return _evaluate_loaded(_load_gt(gt, seqs), results, label, seq_lengths, distractors, missing, iou_threshold)
+
+# %% ../nbs/11_eval.ipynb #5c3b85ad
+def evaluate_subset(gt, results, keep: dict, seqs=None, distractors: str | None = None, missing: str = "error",
+                    label: str = "tracker", iou_threshold: float = 0.5) -> EvalResult:
+    """`evaluate` on the gt tracks `keep` ({seq: gt ids}) alone; the other tracks become distractors. A sequence missing
+    from `keep`, or with no kept id, is left out. `distractors`: how the gt's own classes are read (as in `evaluate`;
+    None: every kept row counts as a pedestrian)."""
+    if distractors not in DISTRACTOR_MODES:
+        raise LgmotError(f"distractors must be one of mot17, mot16, mot20 or None; got {distractors!r}")
+    gts = _load_gt(gt, seqs)
+    unknown = sorted(set(keep) - set(gts))
+    if unknown: raise LgmotError(f"evaluate_subset: keep names sequence(s) without ground truth: {', '.join(unknown)}")
+    subset = {}
+    for name, g in gts.items():
+        ids = {int(i) for i in keep.get(name, ())}
+        if not ids: continue
+        if distractors is not None: _check_classes(g)
+        kept = g.table["id"].isin(ids).to_numpy()
+        cls = np.where(kept, g.table["cls"].to_numpy() if distractors is not None else MOT_CLASSES["pedestrian"], MOT_CLASSES["distractor"])
+        subset[name] = dataclasses.replace(g, table=g.table.assign(cls=cls))
+    if not subset: raise LgmotError("evaluate_subset: no sequence has a kept gt track")
+    return _evaluate_loaded(subset, results, label, None, distractors or "mot17", missing, iou_threshold)
 
 # %% ../nbs/11_eval.ipynb #957ded89
 PEERS = ("sort", "bytetrack", "ocsort")

@@ -26,8 +26,8 @@ __all__ = ['LANGUAGE_CONTROLS', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_
            'level_threshold', 'PreparedSequence', 'encode_language', 'language_control', 'shuffle_scenes',
            'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
            'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'trace_clip', 'node_table', 'edge_table',
-           'model_for', 'save_model', 'load_model', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
-           'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
+           'model_for', 'save_model', 'load_model', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold',
+           'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -441,10 +441,13 @@ def model_for(cfg: Config, seqs: list[PreparedSequence]) -> LgmotNet:
     return model
 
 def save_model(path, model: LgmotNet, cfg: Config, extra: dict | None = None) -> Path:
-    "A self-describing model file: weights, config dict and the widths needed to rebuild the network."
+    """A self-describing model file: weights, config dict and the widths needed to rebuild the network. The names of
+    the sequences the weights ever learnt from (`trained_on`, through `train.init_from` too) travel with a loaded
+    model into every file saved from it, so that a re-calibrated copy still says what it must not be scored on."""
+    lineage = {} if getattr(model, "trained_on", None) is None else {"trained_on": list(model.trained_on)}
     return atomic_torch_save({"format": "lgmot-model-1", "config": config_to_dict(cfg), "state_dict": model.state_dict(),
                               "node_in_dim": model.node_in_dim_given, "scene_dim": model.scene_dim_given,
-                              "inst_dim": model.inst_dim_given, **(extra or {})}, path)
+                              "inst_dim": model.inst_dim_given, **lineage, **(extra or {})}, path)
 
 def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
     "Rebuild a model saved by `save_model`; a file of another kind or config gives an `LgmotError`."
@@ -455,9 +458,18 @@ def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
     model = LgmotNet(cfg, node_in_dim=blob["node_in_dim"], scene_dim=blob["scene_dim"], inst_dim=blob["inst_dim"])
     _remember_dims(model, blob["node_in_dim"], blob["scene_dim"], blob["inst_dim"])
     model.trained_depth = int(blob.get("trained_depth", cfg.graph.depth))
+    model.trained_on = blob.get("trained_on")
     try: model.load_state_dict(blob["state_dict"])
     except RuntimeError as e: raise LgmotError(f"weights do not fit the stored config: {str(e).splitlines()[0]}", path) from None
     return model.to(device).eval(), cfg
+
+def model_trained_on(path) -> list[str] | None:
+    "The names of the sequences the model file `path` learnt from, its `train.init_from` ancestors' included; None if unrecorded."
+    blob = safe_torch_load(path)
+    if not isinstance(blob, dict) or blob.get("format") != "lgmot-model-1":
+        raise LgmotError("not an lgmot model file (expected format lgmot-model-1)", path)
+    names = blob.get("trained_on")
+    return None if names is None else [str(n) for n in names]
 
 def _remember_dims(model, node_in_dim, scene_dim, inst_dim):
     model.node_in_dim_given, model.scene_dim_given, model.inst_dim_given = node_in_dim, scene_dim, inst_dim

@@ -21,7 +21,8 @@ from .model import LgmotNet, fit_edge_normalization
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip',
            'HierarchyLoss', 'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run',
-           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'train_epoch', 'train']
+           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'train_epoch',
+           'training_lineage', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -183,7 +184,7 @@ def lr_at(iteration: int, total: int, cfg: Config) -> float:
 
 # %% ../nbs/09_train.ipynb #e32e4513
 def init_model_from(model: LgmotNet, path) -> dict:
-    "Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names]}."
+    "Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names], 'trained_on': the file's lineage or None}."
     from lgmot.core import package_dir
     path = package_dir() / "assets" / "default_model.pt" if str(path) == "shipped" else Path(path)
     if not path.exists(): raise LgmotError("train.init_from: model file not found", path)
@@ -194,7 +195,8 @@ def init_model_from(model: LgmotNet, path) -> dict:
     match = {k: v for k, v in blob["state_dict"].items() if k in own and own[k].shape == v.shape}
     if not match: raise LgmotError("train.init_from: no tensor of the file fits this model (another architecture)", path)
     model.load_state_dict(match, strict=False)
-    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match))}
+    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match)),
+            "trained_on": blob.get("trained_on")}
 
 # %% ../nbs/09_train.ipynb #c1327561
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
@@ -220,6 +222,16 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
            **{k: v / max(n_b, 1) for k, v in sums.items()}, "edge_acc": correct / max(total_edges, 1),
            "seconds": round(time.time() - t0, 3)}
     return row, iteration
+
+# %% ../nbs/09_train.ipynb #96e1e47d
+def training_lineage(seqs: list[PreparedSequence], run) -> list[str] | None:
+    """The sorted names of every sequence a model trained in `run` has learnt from: `seqs`, plus the lineage of the file
+    `train.init_from` copied (from run.json). None when that file recorded none: then nobody knows, and saying "only
+    `seqs`" would let its own training data be scored as unseen."""
+    record = json.loads((Path(run) / "run.json").read_text())
+    init = record.get("init_from")
+    if init is not None and init.get("trained_on") is None: return None
+    return sorted({s.name for s in seqs} | set(init["trained_on"] if init else []))
 
 # %% ../nbs/09_train.ipynb #e5a79876
 def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: str | None = None, resume=None,
@@ -259,7 +271,8 @@ def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: s
         if rank == 0 and ((epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs):
             save_checkpoint(run, model, opt, epoch + 1, iteration, history, keep=(epoch + 1) % every == 0)
     if rank == 0:
-        save_model(run / "model.pt", model, cfg, {"trained_depth": active_depth(max(iteration - 1, 0), cfg)})
+        save_model(run / "model.pt", model, cfg, {"trained_depth": active_depth(max(iteration - 1, 0), cfg),
+                                                  "trained_on": training_lineage(seqs, run)})
         _write_metrics(run / "metrics.csv", history)
         with atomic_write(run / "final.json") as f:
             json.dump({"weights_sha256": weights_digest(model), "epochs": len(history), "iterations": iteration,

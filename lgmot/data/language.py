@@ -12,11 +12,12 @@ import torch
 from ..core import LgmotError, atomic_write, atomic_torch_save, safe_torch_load
 
 # %% auto #0
-__all__ = ['LANGUAGE_VERSION', 'INSTANCE_PROMPT_DIM', 'COLOUR_WORDS', 'InstanceDescription', 'LanguageAnnotation',
-           'LanguageWarning', 'language_path', 'check_language', 'parse_language', 'read_language', 'language_to_dict',
-           'write_language', 'lgmot_instance_path', 'lgmot_scene_path', 'instance_table', 'write_instance_embeddings',
-           'read_instance_embeddings', 'write_scene_embedding', 'read_scene_embedding', 'write_lgmot_embeddings',
-           'read_lgmot_embeddings', 'strip_colour_words']
+__all__ = ['LANGUAGE_VERSION', 'INSTANCE_PROMPT_DIM', 'COLOUR_WORDS', 'CLOTHING_ATTRIBUTES', 'InstanceDescription',
+           'LanguageAnnotation', 'LanguageWarning', 'language_path', 'check_language', 'parse_language',
+           'read_language', 'language_to_dict', 'write_language', 'lgmot_instance_path', 'lgmot_scene_path',
+           'instance_table', 'write_instance_embeddings', 'read_instance_embeddings', 'write_scene_embedding',
+           'read_scene_embedding', 'write_lgmot_embeddings', 'read_lgmot_embeddings', 'strip_colour_words',
+           'lookalike_ids']
 
 # %% ../../nbs/03_data.language.ipynb #3ad19304
 LANGUAGE_VERSION = 1
@@ -304,3 +305,17 @@ def strip_colour_words(text: str) -> str:
     words = re.split(r"(\s+)", text)
     kept = [w for w in words if re.sub(r"[^a-z-]", "", w.lower()).split("-")[0] not in COLOUR_WORDS or not w.strip()]
     return re.sub(r"\s+([,.;])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept))).strip()
+
+# %% ../../nbs/03_data.language.ipynb #6bdcf8b2
+CLOTHING_ATTRIBUTES = ("upper", "lower")
+
+def lookalike_ids(ann: LanguageAnnotation, clothing=CLOTHING_ATTRIBUTES) -> list[int]:
+    """The sorted gt ids of `ann`'s look-alikes: their `clothing` attributes equal another track's, their whole attribute
+    set (every attribute, normalised for case) equals no other track's."""
+    norm = lambda v: tuple(map(str, v)) if isinstance(v, (list, tuple)) else str(v).strip().lower()
+    keyed = {i: {k: norm(v) for k, v in d.attributes.items()} for i, d in ann.instances.items()}
+    dressed = {i: tuple(a[k] for k in clothing) for i, a in keyed.items() if all(k in a for k in clothing)}
+    whole = {i: tuple(sorted(a.items())) for i, a in keyed.items()}
+    same_clothes = lambda i: sum(c == dressed[i] for c in dressed.values()) > 1
+    unique = lambda i: sum(w == whole[i] for w in whole.values()) == 1
+    return sorted(i for i in dressed if same_clothes(i) and unique(i))
