@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_report.ipynb #7a2c58ee
 from __future__ import annotations
-import ast, copy, hashlib, html, json, os, platform, re, sys, time
+import ast, copy, hashlib, html, json, os, platform, re, shutil, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'Parameter', 'parame
            'shipped_run_notebooks', 'find_run_notebook', 'setup_report', 'save_metrics', 'show_markdown', 'config_hash',
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
-           'calibrated_copy', 'retrieval_of_model', 'calibrate_by_tracking']
+           'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'calibrate_by_tracking']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ class RunRecord:
 def run_notebook(notebook, params: dict | None = None, out=None, progress: bool = True, kernel_name: str | None = None,
                  exist_ok: bool = False) -> RunRecord:
     """Execute the run notebook `notebook` with `params` (already checked, see `resolve_parameters`) into the new
-    folder `out` (default `reports/<notebook>-<time>`): `<notebook>.ipynb`, `<notebook>.html`, `params.yaml`,
+    folder `out` (default `reports/<notebook>-<time>`): `<notebook>.ipynb`, `<notebook>.html` (also as `report.html`), `params.yaml`,
     `metrics.json`, `run.json`. A failing cell raises `LgmotError` with its number and error; the notebook executed
     up to it is kept. `exist_ok`: `out` may exist (a run writing its report into its own folder), but none of
     those files may."""
@@ -189,7 +189,7 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
     params = dict(params or {})
     stem = notebook.stem
     folder = Path(out) if out else Path("reports") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    names = [f"{stem}.ipynb", f"{stem}.html", "params.yaml", "metrics.json", "run.json"]
+    names = [f"{stem}.ipynb", f"{stem}.html", "report.html", "params.yaml", "metrics.json", "run.json"]
     if folder.exists() and not (exist_ok and folder.is_dir() and not any((folder / n).exists() for n in names)):
         raise LgmotError(f"{folder}: run folder exists (a run is never overwritten; choose a new --out)")
     folder.mkdir(parents=True, exist_ok=exist_ok)
@@ -219,7 +219,13 @@ def run_notebook(notebook, params: dict | None = None, out=None, progress: bool 
         raise LgmotError(f"{notebook.name}: ran, but wrote no metrics.json into {folder} (call lgmot.report.save_metrics(out, ...))")
     _write_record(folder, record)
     html_path = export_html(out_nb, folder / f"{stem}.html", record)
+    if stem != "report": _same_file(html_path, folder / "report.html")   # every run folder opens the same way
     return RunRecord(folder, out_nb, html_path, json.loads(metrics_path.read_text()), record["seconds"])
+
+def _same_file(src: Path, dest: Path) -> None:
+    "`dest` as a second name of `src` (a hard link: no second copy of a report of megabytes), else a copy."
+    try: os.link(src, dest)
+    except OSError: shutil.copyfile(src, dest)
 
 def drop_widget_state(notebook_path) -> None:
     """Remove the saved ipywidgets state from an executed notebook. A report shows widgets as their static figures;
@@ -439,30 +445,57 @@ def calibrated_copy(model_path, val_dirs, device: str = "cpu") -> Path:
     out = Path(model_path).with_name(Path(model_path).stem + "_calibrated.pt")
     return save_model(out, net, new_cfg, {"trained_depth": net.trained_depth, "calibrated_on": [Path(p).name for p in val_dirs]})
 
-def retrieval_of_model(model_path, seq_dirs, device: str = "cpu") -> dict:
-    """Language-query retrieval of a model (`lgmot.viz.retrieval_accuracy`, pooled over `seq_dirs`): each described
-    gt track looked up by its own description among its sequence's tracks, over the first clip of each sequence.
-    NaN for a model without an instance head (the baseline)."""
+def alignment_of_model(model_path, seq_dirs, device: str = "cpu") -> dict:
+    """Language-query retrieval and the alignment measures of `lgmot.viz` for one model, over the first clip of each
+    of `seq_dirs`: `top1`/`top5` (each described gt track looked up by its own description among its sequence's
+    tracks), `track_separation`, `own_nearest`/`own_margin` (nodes against descriptions), `scene_centroid`/
+    `scene_target` (edge embeddings by sequence). Retrieval and description measures are NaN for a model without an
+    instance head (the baseline); the others are defined for every model."""
     from lgmot.data.language import read_language
     from lgmot.features.appearance import get_appearance_encoder
     from lgmot.features.text import get_text_encoder
     from lgmot.hierarchy import Clip, prepare_sequence, trace_clip
     from lgmot.track import load_tracker
-    from lgmot.viz import retrieval_accuracy
+    from lgmot.viz import description_alignment, retrieval_accuracy, scene_separation, track_separation
     net, cfg = load_tracker(model_path, device)
-    if not cfg.language.isg or net.inst_dim_given is None: return {"top1": float("nan"), "top5": float("nan"), "queries": 0}
+    has_isg = bool(cfg.language.isg and net.inst_dim_given is not None)
     text = get_text_encoder(cfg.data.text_encoder)
     app = get_appearance_encoder(cfg.data.appearance, device=device) if net.node_in_dim_given > 0 else None
-    hits1 = hits5 = n = 0
+    traces, hits1, hits5, n = [], 0.0, 0.0, 0
     for d in map(Path, seq_dirs):
-        if not d.is_dir(): raise LgmotError("retrieval_of_model: sequence folder not found", d)
-        lang = d / "gt" / "language.json"
-        if not lang.exists(): continue
+        if not d.is_dir(): raise LgmotError("alignment_of_model: sequence folder not found", d)
         seq = prepare_sequence(d, cfg, appearance_encoder=app, text_encoder=text, device=device)
         trace = trace_clip(net, Clip(seq, seq.first_frame, min(seq.last_frame, seq.first_frame + cfg.graph.frames_per_graph - 1)), cfg, device=device)
-        r = retrieval_accuracy(net, text, [trace], {i: a.text for i, a in read_language(lang).instances.items()})
-        hits1 += r["top1"] * r["queries"]; hits5 += r["top5"] * r["queries"]; n += r["queries"]
-    return {"top1": hits1 / max(n, 1), "top5": hits5 / max(n, 1), "queries": n}
+        traces.append(trace)
+        lang = d / "gt" / "language.json"
+        if has_isg and lang.exists():
+            r = retrieval_accuracy(net, text, [trace], {i: a.text for i, a in read_language(lang).instances.items()})
+            hits1 += r["top1"] * r["queries"]; hits5 += r["top5"] * r["queries"]; n += r["queries"]
+    nan = float("nan")
+    desc = description_alignment(traces, cfg.language.alignment) if has_isg else {"own_nearest": nan, "own_margin": nan}
+    scene = scene_separation(traces)
+    return {"top1": hits1 / n if n else nan, "top5": hits5 / n if n else nan, "queries": n,
+            "track_separation": track_separation(traces), "own_nearest": desc["own_nearest"], "own_margin": desc["own_margin"],
+            "scene_centroid": scene["centroid"], "scene_target": scene["target"]}
+
+def lookalike_keep(seq_dirs) -> dict[str, list[int]]:
+    "{sequence name: its look-alike gt ids} (`lgmot.data.language.lookalike_ids`) for the sequences with a language file."
+    from lgmot.data.language import lookalike_ids, read_language
+    keep = {}
+    for d in map(Path, seq_dirs):
+        lang = d / "gt" / "language.json"
+        if lang.exists() and (ids := lookalike_ids(read_language(lang))): keep[d.name] = ids
+    return keep
+
+def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = None) -> dict:
+    """{(variant, seed): EvalResult} on the gt tracks `keep` only (`lgmot.eval.evaluate_subset`), re-scoring the tracks
+    an `ablation_grid` wrote: `cells` = {(variant, seed): its results folder}."""
+    from lgmot.eval import evaluate_subset
+    gt = {Path(p).name: Path(p) for p in test_dirs}
+    keep = {k: v for k, v in keep.items() if k in gt}
+    if not keep: raise LgmotError("subset_evals: no test sequence has a track to keep")
+    return {key: evaluate_subset(gt, folder, keep, distractors=distractors, label=key[0]) for key, folder in cells.items()}
+
 
 # %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)

@@ -24,8 +24,9 @@ __all__ = ['PALETTE', 'EDGE_CLASSES', 'EDGE_STYLE', 'MARKERS', 'DIFF_KINDS', 'AB
            'graph_figure', 'GraphExplorer', 'track_timeline', 'timeline_figure', 'frame_image', 'frame_traces',
            'TrackViewer', 'run_diff', 'diff_summary', 'RunDiff', 'query_vector', 'alignment_score', 'track_embeddings',
            'query_tracks', 'retrieval_accuracy', 'QueryBox', 'project_2d', 'alignment_points', 'pair_similarities',
-           'scene_similarities', 'alignment_figure', 'similarity_figure', 'AlignmentExplorer', 'ablation_table',
-           'ablation_summary', 'paired_deltas', 'hota_alpha', 'AblationExplorer']
+           'scene_similarities', 'track_separation', 'description_alignment', 'scene_separation', 'alignment_figure',
+           'similarity_figure', 'AlignmentExplorer', 'ablation_table', 'ablation_summary', 'paired_deltas',
+           'hota_alpha', 'AblationExplorer']
 
 # %% ../nbs/12_viz.ipynb #371ed15f
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
@@ -635,6 +636,56 @@ def scene_similarities(trace: HierarchyTrace | None) -> pd.DataFrame:
         cos = torch.nn.functional.cosine_similarity(lt.edge_embedding, lt.scene_target[None], dim=1).numpy()
         rows.append(pd.DataFrame({"level": lt.level, "cosine": cos, "true_link": lt.label.numpy()}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["level", "cosine", "true_link"])
+
+# %% ../nbs/12_viz.ipynb #9d2decd9
+def track_separation(traces: list[HierarchyTrace]) -> float:
+    "Mean cosine of level-0 node embeddings within a track minus between tracks, pooled over clips; NaN without pairs."
+    same_sum = same_n = diff_sum = diff_n = 0.0
+    for t in traces:
+        lt = t.levels[0] if t.depth else None
+        if lt is None or lt.node_hidden is None: continue
+        keep = lt.gt_id >= 0
+        h, gt = torch.nn.functional.normalize(lt.node_hidden[keep].float(), dim=1), lt.gt_id[keep]
+        if len(gt) < 2: continue
+        cos = h @ h.T
+        same = (gt[:, None] == gt[None]) & ~torch.eye(len(gt), dtype=torch.bool)
+        diff = gt[:, None] != gt[None]
+        same_sum += float(cos[same].sum()); same_n += int(same.sum())
+        diff_sum += float(cos[diff].sum()); diff_n += int(diff.sum())
+    return same_sum / same_n - diff_sum / diff_n if same_n and diff_n else float("nan")
+
+def description_alignment(traces: list[HierarchyTrace], kind: str = "kl") -> dict:
+    "{own_nearest, own_margin, nodes}: see above; NaN when no trace has instance targets."
+    nearest = margin = 0.0; n = 0
+    for t in traces:
+        s = pair_similarities(t, kind)
+        if s.empty or s.gt_id.nunique() < 2: continue
+        own = s[s.own].set_index("node").score
+        others = s[~s.own].groupby("node").score
+        best_other, mean_other = others.max().reindex(own.index), others.mean().reindex(own.index)
+        nearest += float((own > best_other).sum()); margin += float((own - mean_other).sum()); n += len(own)
+    return {"own_nearest": nearest / n if n else float("nan"), "own_margin": margin / n if n else float("nan"), "nodes": n}
+
+def scene_separation(traces: list[HierarchyTrace]) -> dict:
+    """{centroid, target, sequences}: the share of kept edges (every level) nearest their own sequence's mean edge
+    embedding, and nearest their own scene vector among the sequences' (NaN without SPG); needs two sequences."""
+    emb, seq, targets = [], [], {}
+    for t in traces:
+        for lt in t.levels:
+            if lt.edge_embedding is None or lt.num_edges == 0: continue
+            emb.append(lt.edge_embedding.float()); seq += [t.seq_name] * lt.num_edges
+            if lt.scene_target is not None: targets.setdefault(t.seq_name, lt.scene_target.float())
+    names = sorted(set(seq))
+    if len(names) < 2: return {"centroid": float("nan"), "target": float("nan"), "sequences": len(names)}
+    x = torch.nn.functional.normalize(torch.cat(emb), dim=1)
+    own = torch.tensor([names.index(s) for s in seq])
+    centroids = torch.stack([x[own == i].mean(0) for i in range(len(names))])
+    centroid = float((torch.argmax(x @ torch.nn.functional.normalize(centroids, dim=1).T, 1) == own).float().mean())
+    target = float("nan")
+    if set(targets) == set(names):
+        vecs = torch.nn.functional.normalize(torch.stack([targets[s] for s in names]), dim=1)
+        target = float((torch.argmax(x @ vecs.T, 1) == own).float().mean())
+    return {"centroid": centroid, "target": target, "sequences": len(names)}
 
 # %% ../nbs/12_viz.ipynb #097c8619
 def alignment_figure(trace: HierarchyTrace | None, title: str = "", attributes: dict[int, dict] | None = None,
