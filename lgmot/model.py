@@ -6,6 +6,7 @@ scene-level (SPG) and instance-level (ISG) language guidance, and the losses."""
 # %% ../nbs/07_model.ipynb #621e9827
 from __future__ import annotations
 from dataclasses import dataclass
+from typing import NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -16,9 +17,9 @@ from .features.text import pool_to_width
 from .graph import edge_feature_names, forward_mask
 
 # %% auto #0
-__all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'LgmotNet', 'fit_edge_normalization', 'ModelOutput',
-           'count_parameters', 'focal_loss', 'kl_alignment', 'info_nce', 'lgmot_loss', 'edge_probabilities',
-           'loss_gradients']
+__all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'EdgeRoutes', 'edge_routes', 'LgmotNet',
+           'fit_edge_normalization', 'ModelOutput', 'count_parameters', 'focal_loss', 'kl_alignment', 'info_nce',
+           'lgmot_loss', 'edge_probabilities', 'loss_gradients']
 
 # %% ../nbs/07_model.ipynb #39e90dde
 def mlp(in_dim: int, dims: list[int]) -> nn.Sequential:
@@ -56,29 +57,47 @@ class MPN(nn.Module):
         e0 = self.edge_enc(edge_attr)
         if level_embed is not None: e0 = e0 + level_embed
         e, logits, embeddings = e0, [], []
+        routes = edge_routes(edge_index, edge_forward, h.shape[0], self.mean_messages, h.dtype)
         first_classified = self.steps - self.n_class_steps + 1
         for step in range(1, self.steps + 1):
-            h, e = self.message_step(h, e0, e, edge_index, edge_forward)
+            h, e = self.message_step(h, e0, e, edge_index, edge_forward, routes)
             if step >= first_classified:
                 logits.append(self.classifier(e).squeeze(1)); embeddings.append(e)
         return logits, embeddings, hidden
 
 # %% ../nbs/07_model.ipynb #c2144a0e
+class EdgeRoutes(NamedTuple):
+    "What every round of one forward reuses: the edges of each direction, their source rows and the neighbour counts."
+    past: torch.Tensor       # (Ep,) long: edges whose second node is the earlier one (messages from the past)
+    fut: torch.Tensor        # (Ef,) long: the others
+    row_past: torch.Tensor   # (Ep,) long: the node each past message goes to
+    row_fut: torch.Tensor    # (Ef,) long
+    deg_past: torch.Tensor | None   # (N, 1) past neighbours per node, at least 1 (mean aggregation only)
+    deg_fut: torch.Tensor | None
+
+def edge_routes(edge_index: torch.Tensor, edge_forward: torch.Tensor, num_nodes: int, mean: bool, dtype=torch.float32) -> EdgeRoutes:
+    "`EdgeRoutes` of a graph: computed once per forward instead of in each of the 12 rounds."
+    row = edge_index[0]
+    fut, past = edge_forward.nonzero().squeeze(1), (~edge_forward).nonzero().squeeze(1)
+    def degree(r):
+        return torch.zeros(num_nodes, 1, device=row.device, dtype=dtype).index_add_(
+            0, r, torch.ones(r.shape[0], 1, device=row.device, dtype=dtype)).clamp_min(1)
+    return EdgeRoutes(past, fut, row[past], row[fut], degree(row[past]) if mean else None, degree(row[fut]) if mean else None)
+
 @patch
 def message_step(self: MPN, h: torch.Tensor, e0: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor,
-                 edge_forward: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                 edge_forward: torch.Tensor, routes: EdgeRoutes | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One round: node states h (N, 32) and edge states e (E, 16) -> the updated (h, e). e0: (E, 16) the initial
-    edge encoding; edge_forward: (E,) bool, True where the edge's second node is the later one."""
+    edge encoding; edge_forward: (E,) bool, True where the edge's second node is the later one; `routes`: its
+    `edge_routes` (computed here when not given)."""
+    if routes is None: routes = edge_routes(edge_index, edge_forward, h.shape[0], self.mean_messages, h.dtype)
     row, col = edge_index
-    fut, past = edge_forward, ~edge_forward
     e = self.edge_update(torch.cat([h[row], h[col], e0, e], 1))
     msg = torch.cat([h[col], e], 1)
-    from_past = torch.zeros_like(h).index_add_(0, row[past], self.flow_in(msg[past]))
-    from_future = torch.zeros_like(h).index_add_(0, row[fut], self.flow_out(msg[fut]))
+    from_past = torch.zeros_like(h).index_add_(0, routes.row_past, self.flow_in(msg[routes.past]))
+    from_future = torch.zeros_like(h).index_add_(0, routes.row_fut, self.flow_out(msg[routes.fut]))
     if self.mean_messages:   # divide by the neighbours per direction (at least 1, to avoid 0/0)
-        ones = torch.ones(row.shape[0], 1, device=h.device, dtype=h.dtype)
-        from_past = from_past / torch.zeros_like(h[:, :1]).index_add_(0, row[past], ones[past]).clamp_min(1)
-        from_future = from_future / torch.zeros_like(h[:, :1]).index_add_(0, row[fut], ones[fut]).clamp_min(1)
+        from_past, from_future = from_past / routes.deg_past, from_future / routes.deg_fut
     return self.node_update(torch.cat([from_past, from_future], 1)), e
 
 # %% ../nbs/07_model.ipynb #a136707c

@@ -448,7 +448,8 @@ def calibrated_copy(model_path, val_dirs, device: str = "cpu") -> Path:
 def alignment_of_model(model_path, seq_dirs, device: str = "cpu") -> dict:
     """Language-query retrieval and the alignment measures of `lgmot.viz` for one model, over the first clip of each
     of `seq_dirs`: `top1`/`top5` (each described gt track looked up by its own description among its sequence's
-    tracks), `track_separation`, `own_nearest`/`own_margin` (nodes against descriptions), `scene_centroid`/
+    tracks), `node_separation`/`node_nearest_same`/`node_spread` (`lgmot.viz.node_identity`), `own_nearest`/`own_margin`
+    (nodes against descriptions), `scene_centroid`/
     `scene_target` (edge embeddings by sequence). Retrieval and description measures are NaN for a model without an
     instance head (the baseline); the others are defined for every model."""
     from lgmot.data.language import read_language
@@ -456,7 +457,7 @@ def alignment_of_model(model_path, seq_dirs, device: str = "cpu") -> dict:
     from lgmot.features.text import get_text_encoder
     from lgmot.hierarchy import Clip, prepare_sequence, trace_clip
     from lgmot.track import load_tracker
-    from lgmot.viz import description_alignment, retrieval_accuracy, scene_separation, track_separation
+    from lgmot.viz import description_alignment, node_identity, retrieval_accuracy, scene_separation
     net, cfg = load_tracker(model_path, device)
     has_isg = bool(cfg.language.isg and net.inst_dim_given is not None)
     text = get_text_encoder(cfg.data.text_encoder)
@@ -475,7 +476,7 @@ def alignment_of_model(model_path, seq_dirs, device: str = "cpu") -> dict:
     desc = description_alignment(traces, cfg.language.alignment) if has_isg else {"own_nearest": nan, "own_margin": nan}
     scene = scene_separation(traces)
     return {"top1": hits1 / n if n else nan, "top5": hits5 / n if n else nan, "queries": n,
-            "track_separation": track_separation(traces), "own_nearest": desc["own_nearest"], "own_margin": desc["own_margin"],
+            **{f"node_{k}": v for k, v in node_identity(traces).items() if k != "nodes"}, "own_nearest": desc["own_nearest"], "own_margin": desc["own_margin"],
             "scene_centroid": scene["centroid"], "scene_target": scene["target"]}
 
 def lookalike_keep(seq_dirs) -> dict[str, list[int]]:

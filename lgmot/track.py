@@ -191,8 +191,9 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
                   split: str | None = None, device: str = "cpu", oracle: bool = False, min_conf: float | None = None,
                   overrides: list[str] = ()) -> dict:
     """Track every sequence under `data_root` (flat or nested; optionally a `split` or named `seqs`) and write
-    `out_dir/<seq>.txt`, plus `out_dir/track.json` (config, model, commit, timings). All inputs are loaded and
-    checked before anything is written; an existing result is never overwritten."""
+    `out_dir/<seq>.txt`, plus `out_dir/track.json` (config, model, commit, timings, and the tracked sequences the model
+    learnt from, which it also warns about). All inputs are loaded and checked before anything is written; an
+    existing result is never overwritten."""
     dev = resolve_device(device)
     dirs = select_sequences(data_root, split, seqs)
     model, cfg = (None, preset("baseline")) if oracle and model_path is None else load_tracker(model_path, dev)
@@ -203,8 +204,11 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     clash = [str(out_dir / f"{p.name}.txt") for p in dirs if (out_dir / f"{p.name}.txt").exists()]
     if clash: raise LgmotError(f"results already exist ({clash[0]}{' ...' if len(clash) > 1 else ''}); choose a new output folder", clash[0])
     loaded = prepare_for_tracking(dirs, model, cfg, dev)
+    seen = sorted(set(getattr(model, "trained_on", None) or []) & {p.name for p in dirs})
+    if seen: warnings.warn(f"the model learnt from {', '.join(seen)}: scores of its tracks there are not held-out numbers", stacklevel=2)
     report = {"model": str(model_path or ("oracle" if oracle else default_model_path())), "commit": git_commit(),
-              "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev), "sequences": {}}
+              "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev),
+              "model_trained_on": getattr(model, "trained_on", None), "tracked_training_sequences": seen, "sequences": {}}
     for seq in loaded:
         t = {}
         res = track_sequence(model, seq, cfg, oracle=oracle, device=dev, timings=t)

@@ -24,7 +24,7 @@ __all__ = ['PALETTE', 'EDGE_CLASSES', 'EDGE_STYLE', 'MARKERS', 'DIFF_KINDS', 'AB
            'graph_figure', 'GraphExplorer', 'track_timeline', 'timeline_figure', 'frame_image', 'frame_traces',
            'TrackViewer', 'run_diff', 'diff_summary', 'RunDiff', 'query_vector', 'alignment_score', 'track_embeddings',
            'query_tracks', 'retrieval_accuracy', 'QueryBox', 'project_2d', 'alignment_points', 'pair_similarities',
-           'scene_similarities', 'track_separation', 'description_alignment', 'scene_separation', 'alignment_figure',
+           'scene_similarities', 'node_identity', 'description_alignment', 'scene_separation', 'alignment_figure',
            'similarity_figure', 'AlignmentExplorer', 'ablation_table', 'ablation_summary', 'paired_deltas',
            'hota_alpha', 'AblationExplorer']
 
@@ -638,21 +638,28 @@ def scene_similarities(trace: HierarchyTrace | None) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["level", "cosine", "true_link"])
 
 # %% ../nbs/12_viz.ipynb #9d2decd9
-def track_separation(traces: list[HierarchyTrace]) -> float:
-    "Mean cosine of level-0 node embeddings within a track minus between tracks, pooled over clips; NaN without pairs."
-    same_sum = same_n = diff_sum = diff_n = 0.0
+def node_identity(traces: list[HierarchyTrace]) -> dict:
+    """{separation, nearest_same, spread, nodes} of the level-0 node embeddings of `traces` (see above), pooled over
+    clips; NaN without two gt tracks in a clip."""
+    same_sum = same_n = diff_sum = diff_n = nearest = spread = 0.0; n = 0
     for t in traces:
         lt = t.levels[0] if t.depth else None
         if lt is None or lt.node_hidden is None: continue
         keep = lt.gt_id >= 0
-        h, gt = torch.nn.functional.normalize(lt.node_hidden[keep].float(), dim=1), lt.gt_id[keep]
-        if len(gt) < 2: continue
-        cos = h @ h.T
+        h, gt = lt.node_hidden[keep].float(), lt.gt_id[keep]
+        if gt.unique().numel() < 2: continue
+        x = torch.nn.functional.normalize(h - h.mean(0), dim=1)      # a constant row becomes 0: cosine 0 to all
+        cos = x @ x.T
         same = (gt[:, None] == gt[None]) & ~torch.eye(len(gt), dtype=torch.bool)
         diff = gt[:, None] != gt[None]
         same_sum += float(cos[same].sum()); same_n += int(same.sum())
         diff_sum += float(cos[diff].sum()); diff_n += int(diff.sum())
-    return same_sum / same_n - diff_sum / diff_n if same_n and diff_n else float("nan")
+        best_same = cos.masked_fill(~same, -2).amax(1)
+        best_diff = cos.masked_fill(~diff, -2).amax(1)
+        nearest += float((best_same > best_diff).sum()); spread += float(h.std(0).mean()) * len(gt); n += len(gt)
+    if not n: return {"separation": float("nan"), "nearest_same": float("nan"), "spread": float("nan"), "nodes": 0}
+    return {"separation": (same_sum / same_n if same_n else 0.0) - diff_sum / diff_n, "nearest_same": nearest / n,
+            "spread": spread / n, "nodes": n}
 
 def description_alignment(traces: list[HierarchyTrace], kind: str = "kl") -> dict:
     "{own_nearest, own_margin, nodes}: see above; NaN when no trace has instance targets."

@@ -2,7 +2,7 @@
 
 Parts: train (seconds per iteration and peak memory, lgmot preset, a 150-frame synthetic clip of ~15 people),
 memory (tracking peak memory of a 600- vs a 3000-frame sequence), speed (tracking fps of lgmot vs ByteTrack on the
-same sequence, one run), appearance (MobileNetV2 crops per second at batch 64). Each part runs in its own process so
+same sequence, one run), startup (`lgmot --help`, and `lgmot track` vs ByteTrack as whole processes), appearance (MobileNetV2 crops per second at batch 64). Each part runs in its own process so
 that peak memory is its own. Prints one JSON object per part.
 """
 import json, os, resource, subprocess, sys, tempfile, time
@@ -84,12 +84,53 @@ def part_speed():
     return {"part": "speed", "sequence": "MOT17-11", "frames": frames, "lgmot_fps": round(frames / timing["seconds"], 1),
             "bytetrack_fps": round(frames / bt, 1), "lgmot_over_bytetrack": round(bt / timing["seconds"], 3)}
 
+# ByteTrack as its users run it: one process that imports `trackers`, reads a det file, tracks frame by frame, writes
+BYTETRACK_PROCESS = """
+import sys, numpy as np, supervision as sv, trackers
+det = np.loadtxt(sys.argv[1], delimiter=",", ndmin=2)
+tracker, rows = trackers.ByteTrackTracker(), []
+for f in range(1, int(det[:, 0].max()) + 1):
+    r = det[det[:, 0] == f]
+    out = tracker.update(sv.Detections(xyxy=np.c_[r[:, 2:4], r[:, 2:4] + r[:, 4:6]], confidence=r[:, 6], class_id=np.zeros(len(r), int)))
+    rows += [(f, i, *b) for i, b in zip(out.tracker_id, out.xyxy)]
+np.savetxt(sys.argv[2], np.array(rows), delimiter=",", fmt="%.2f")
+"""
+
+def _wall(cmd, runs=3):
+    "Median wall seconds of `cmd` as a whole process (interpreter start and imports included)."
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter(); subprocess.run(cmd, check=True, capture_output=True); times.append(time.perf_counter() - t)
+    return round(sorted(times)[len(times) // 2], 2)
+
+def part_startup():
+    "`lgmot --help`, and `lgmot track` vs ByteTrack as whole processes on MOT17-02's 600 frames of public detections."
+    import shutil
+    from lgmot.core import find_data_root
+    src = find_data_root() / "MOT17-mini" / "train" / "MOT17-02-FRCNN"
+    d = Path(tempfile.mkdtemp())
+    seq = d / "data" / "MOT17-02"; (seq / "det").mkdir(parents=True)   # no img1/: geometry only, all 600 frames
+    shutil.copy(src / "seqinfo.ini", seq); shutil.copy(src / "det" / "det.txt", seq / "det")
+    cli = [sys.executable, "-c", "import sys; from lgmot.cli import main; sys.exit(main())"]
+    out = {"part": "startup", "sequence": "MOT17-02 (600 frames, public FRCNN detections)", "lgmot_help_s": _wall(cli + ["--help"])}
+    times = []
+    for k in range(3):
+        t = time.perf_counter(); subprocess.run(cli + ["track", "--data", str(d / "data"), "--out", str(d / f"out{k}")], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    out["lgmot_track_s"] = round(sorted(times)[1], 2)
+    out["bytetrack_s"] = _wall([sys.executable, "-c", BYTETRACK_PROCESS, str(seq / "det" / "det.txt"), str(d / "bt.txt")])
+    out["import_lgmot_track_s"] = _wall([sys.executable, "-c", "import lgmot.track"])
+    out["lgmot_over_bytetrack"] = round(out["lgmot_track_s"] / out["bytetrack_s"], 2)
+    tracked = json.loads((d / "out0" / "track.json").read_text())["sequences"]["MOT17-02"]
+    out["lgmot_association_fps"] = tracked["fps"]
+    return out
+
 def part_appearance():
     from lgmot.features.appearance import benchmark_encoder, get_appearance_encoder
     return {"part": "appearance", **benchmark_encoder(get_appearance_encoder("mobilenetv2"), batch_size=64, n_batches=3)}
 
 PARTS = {"train": part_train, "memory600": lambda: part_memory(600), "memory3000": lambda: part_memory(3000),
-         "speed": part_speed, "appearance": part_appearance}
+         "speed": part_speed, "startup": part_startup, "appearance": part_appearance}
 
 if __name__ == "__main__":
     os.environ.setdefault("LGMOT_PROGRESS", "0")
