@@ -23,11 +23,12 @@ from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
 __all__ = ['LANGUAGE_CONTROLS', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection', 'exact_projection', 'round_edges',
-           'level_threshold', 'PreparedSequence', 'encode_language', 'language_control', 'shuffle_scenes',
-           'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
-           'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'trace_clip', 'node_table', 'edge_table',
-           'model_for', 'save_model', 'load_model', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold',
-           'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
+           'level_threshold', 'PreparedSequence', 'encode_language', 'sequence_fingerprint', 'trained_on_any',
+           'language_control', 'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes',
+           'inference_depth', 'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward',
+           'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model', 'load_model', 'model_trained_on',
+           'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
+           'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -114,6 +115,7 @@ class PreparedSequence:
     instance_ids: torch.Tensor | None = None  # (T,) long gt track ids with a description
     instance_emb: torch.Tensor | None = None  # (T, Di)
     text_encoder: str = ""
+    source: str = ""                        # `sequence_fingerprint` of the folder it came from ("" when made in memory)
 
 def encode_language(seq: Sequence, encoder, cache=None, control: str = "none", seed: int = 0
                     ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
@@ -130,6 +132,29 @@ def encode_language(seq: Sequence, encoder, cache=None, control: str = "none", s
     if not ids: return scene, torch.zeros(0, dtype=torch.long), torch.zeros(0, encoder.dim)
     inst = enc([words(ann.instances[i].text) for i in ids])
     return language_control(scene, torch.tensor(ids, dtype=torch.long), inst, control, seed, seq.name)
+
+def sequence_fingerprint(seq_dir) -> str:
+    """`<name>#<first 12 hex of the sha256 of gt/gt.txt>`: what a model's `trained_on` records of a training sequence.
+    The ground truth is what a model learns from, so the hash names the data whatever the folder is called (the
+    -DPM/-FRCNN/-SDP copies of a MOT17 sequence share it) and tells apart synthetic sequences that share a name
+    across dataset seeds. Just the name without a gt file."""
+    import hashlib
+    seq_dir = Path(seq_dir)
+    gt = seq_dir / "gt" / "gt.txt"
+    return f"{seq_dir.name}#{hashlib.sha256(gt.read_bytes()).hexdigest()[:12]}" if gt.is_file() else seq_dir.name
+
+def trained_on_any(trained_on, seq_dirs) -> list[str]:
+    """The names of `seq_dirs` a model with lineage `trained_on` learnt from: the same gt content (any folder name), or
+    the same name where either side records no content."""
+    entries = list(trained_on or [])
+    hashes = {e.split("#", 1)[1] for e in entries if "#" in e}
+    bare = {e.split("#", 1)[0] for e in entries}
+    seen = []
+    for d in map(Path, seq_dirs):
+        fp = sequence_fingerprint(d)
+        if ("#" in fp and fp.split("#", 1)[1] in hashes) or (d.name in bare and ("#" not in fp or d.name in entries)):
+            seen.append(d.name)
+    return seen
 
 # %% ../nbs/08_hierarchy.ipynb #f909c60b
 LANGUAGE_CONTROLS = ("none", "shuffle_instances", "shuffle_scenes", "no_colour", "random")
@@ -182,7 +207,7 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
     frames = seq.dets["frame"]
     first = int(frames.min()) if len(frames) else 1
     return PreparedSequence(seq.name, seq.dets, float(seq.info.fps), first, max(int(seq.info.length), first),
-                         app, scene, ids, inst, getattr(text_encoder, "name", ""))
+                         app, scene, ids, inst, getattr(text_encoder, "name", ""), sequence_fingerprint(seq_dir))
 
 def toy_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, scene_dim: int = 8, inst_dim: int = 12,
                        miss_rate: float = 0.1, fp_per_frame: float = 0.3) -> PreparedSequence:

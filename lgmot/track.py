@@ -16,7 +16,7 @@ from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_
 from .data.mot import write_mot_txt
 from .graph import overlapping_windows
 from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, load_model,
-                             prepare_sequence, select_sequences)
+                             prepare_sequence, select_sequences, trained_on_any)
 from .model import LgmotNet
 
 # %% auto #0
@@ -204,7 +204,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     clash = [str(out_dir / f"{p.name}.txt") for p in dirs if (out_dir / f"{p.name}.txt").exists()]
     if clash: raise LgmotError(f"results already exist ({clash[0]}{' ...' if len(clash) > 1 else ''}); choose a new output folder", clash[0])
     loaded = prepare_for_tracking(dirs, model, cfg, dev)
-    seen = sorted(set(getattr(model, "trained_on", None) or []) & {p.name for p in dirs})
+    seen = trained_on_any(getattr(model, "trained_on", None), dirs)
     if seen: warnings.warn(f"the model learnt from {', '.join(seen)}: scores of its tracks there are not held-out numbers", stacklevel=2)
     report = {"model": str(model_path or ("oracle" if oracle else default_model_path())), "commit": git_commit(),
               "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev),

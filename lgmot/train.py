@@ -225,13 +225,14 @@ def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: C
 
 # %% ../nbs/09_train.ipynb #96e1e47d
 def training_lineage(seqs: list[PreparedSequence], run) -> list[str] | None:
-    """The sorted names of every sequence a model trained in `run` has learnt from: `seqs`, plus the lineage of the file
+    """The sorted fingerprints (`lgmot.hierarchy.sequence_fingerprint`, else names) of every sequence a model trained in `run`
+    has learnt from: `seqs`, plus the lineage of the file
     `train.init_from` copied (from run.json). None when that file recorded none: then nobody knows, and saying "only
     `seqs`" would let its own training data be scored as unseen."""
     record = json.loads((Path(run) / "run.json").read_text())
     init = record.get("init_from")
     if init is not None and init.get("trained_on") is None: return None
-    return sorted({s.name for s in seqs} | set(init["trained_on"] if init else []))
+    return sorted({s.source or s.name for s in seqs} | set(init["trained_on"] if init else []))
 
 # %% ../nbs/09_train.ipynb #e5a79876
 def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: str | None = None, resume=None,
