@@ -502,9 +502,10 @@ def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = N
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
-                          device: str = "cpu"):
-    """A copy of `cfg` with `track.level_thresholds` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
-    (validation sequences with gt), and the table of every candidate tried (level, threshold, IDF1, HOTA, chosen)."""
+                          device: str = "cpu", gaps: bool = True):
+    """A copy of `cfg` with `track.level_thresholds` (and, with `gaps`, `track.interpolate`) chosen by the `metric`
+    (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), and the table of every candidate tried
+    (setting, level, value, IDF1, HOTA, chosen; `level` is -1 on the `track.interpolate` rows)."""
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
@@ -518,23 +519,30 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
     gt = {d.name: d for d in dirs}
     cache: dict[tuple, tuple[float, float]] = {}
-    def score(th) -> tuple[float, float]:
-        key = tuple(round(float(t), 4) for t in th)
+    def score(th, interpolate: bool) -> tuple[float, float]:
+        key = (tuple(round(float(t), 4) for t in th), bool(interpolate))
         if key not in cache:
-            out.track.level_thresholds = list(key)
+            out.track.level_thresholds, out.track.interpolate = list(key[0]), key[1]
             res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in seqs}
             comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
             cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
         return cache[key]
     th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
-    rows = []
+    interpolate, rows = bool(cfg.track.interpolate), []
     for level in range(inference_depth(model, cfg)):
         current = th[level]
-        tried = {v: score(th[:level] + [v] + th[level + 1:]) for v in sorted(set(grid) | {current})}
+        tried = {v: score(th[:level] + [v] + th[level + 1:], interpolate) for v in sorted(set(grid) | {current})}
         best = max(tried, key=lambda v: (tried[v], v == current))
         th[level] = best
-        rows += [{"level": level, "threshold": v, metric: s[0], "other": s[1], "chosen": v == best} for v, s in tried.items()]
-    out.track.level_thresholds = th
+        rows += [{"setting": f"level {level} threshold", "level": level, "value": v, metric: s[0], "other": s[1],
+                  "chosen": v == best} for v, s in tried.items()]
+    if gaps:   # filling gaps adds boxes where gt may have none (DanceTrack annotates only visible people): measure it
+        tried = {flag: score(th, flag) for flag in (interpolate, not interpolate)}
+        best = max(tried, key=lambda f: (tried[f], f == interpolate))
+        rows += [{"setting": "track.interpolate", "level": -1, "value": f, metric: s[0], "other": s[1], "chosen": f == best}
+                 for f, s in tried.items()]
+        interpolate = best
+    out.track.level_thresholds, out.track.interpolate = th, interpolate
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
     return out, table

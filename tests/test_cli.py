@@ -101,8 +101,10 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     # by the IDF1 of tracking: every candidate of every level is listed, the chosen ones marked
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "by_idf1.pt"), "--by", "idf1")
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "IDF1" in r.stdout and "chosen" in r.stdout
-    assert len(load_model(tmp_path / "by_idf1.pt")[1].track.level_thresholds) == cfg.graph.depth
+    assert "IDF1" in r.stdout and "chosen" in r.stdout and "track.interpolate" in r.stdout
+    calibrated = load_model(tmp_path / "by_idf1.pt")[1].track
+    assert len(calibrated.level_thresholds) == cfg.graph.depth
+    assert f"track.interpolate = {calibrated.interpolate}" in r.stdout   # the printed choice is the one saved
 
 
 def test_help_of_every_command():
