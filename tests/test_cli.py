@@ -127,3 +127,19 @@ def test_demo_end_to_end_small(tmp_path):
     assert (run / "report.html").exists() and (run / "report.ipynb").exists()
     report = json.loads((run / "metrics.json").read_text())
     assert report["ours"] == "lgmot" and report["reference"] == "baseline" and "best peer" in report["findings"]
+
+
+def test_real_folds_script_refuses_bad_input_before_writing(tmp_path):
+    "tools/real_folds.sh: an existing OUT and an unknown CALIBRATE are one line, exit 2, and nothing is written."
+    import os
+    from pathlib import Path
+    script = Path(__file__).parent.parent / "tools" / "real_folds.sh"
+    existing = tmp_path / "done"; existing.mkdir(); (existing / "keep.txt").write_text("x")
+    r = subprocess.run(["bash", str(script), str(existing)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "never overwritten" in r.stderr
+    assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"]
+    fresh = tmp_path / "fresh"
+    r = subprocess.run(["bash", str(script), str(fresh)], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "CALIBRATE": "val"})
+    assert r.returncode == 2 and "CALIBRATE must be train or heldout" in r.stderr
+    assert not fresh.exists()
