@@ -527,21 +527,21 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
             comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
             cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
         return cache[key]
-    th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
-    interpolate, rows = bool(cfg.track.interpolate), []
-    for level in range(inference_depth(model, cfg)):
-        current = th[level]
-        tried = {v: score(th[:level] + [v] + th[level + 1:], interpolate) for v in sorted(set(grid) | {current})}
+    rows = []
+    def choose(setting: str, level: int, current, candidates, scored):
+        "The best of `candidates` by `scored(value)`, `current` kept on ties; every candidate tried goes into `rows`."
+        tried = {v: scored(v) for v in candidates}
         best = max(tried, key=lambda v: (tried[v], v == current))
-        th[level] = best
-        rows += [{"setting": f"level {level} threshold", "level": level, "value": v, metric: s[0], "other": s[1],
-                  "chosen": v == best} for v, s in tried.items()]
+        rows.extend({"setting": setting, "level": level, "value": v, metric: s[0], "other": s[1], "chosen": v == best}
+                    for v, s in tried.items())
+        return best
+    th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
+    interpolate = bool(cfg.track.interpolate)
+    for level in range(inference_depth(model, cfg)):
+        th[level] = choose(f"level {level} threshold", level, th[level], sorted(set(grid) | {th[level]}),
+                           lambda v: score(th[:level] + [v] + th[level + 1:], interpolate))
     if gaps:   # filling gaps adds boxes where gt may have none (DanceTrack annotates only visible people): measure it
-        tried = {flag: score(th, flag) for flag in (interpolate, not interpolate)}
-        best = max(tried, key=lambda f: (tried[f], f == interpolate))
-        rows += [{"setting": "track.interpolate", "level": -1, "value": f, metric: s[0], "other": s[1], "chosen": f == best}
-                 for f, s in tried.items()]
-        interpolate = best
+        interpolate = choose("track.interpolate", -1, interpolate, (interpolate, not interpolate), lambda f: score(th, f))
     out.track.level_thresholds, out.track.interpolate = th, interpolate
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})

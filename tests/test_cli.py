@@ -1,5 +1,6 @@
 "The command line as a user meets it: synth -> train -> track -> eval, bad input, and the demo."
-import json, subprocess, sys
+import json, os, subprocess, sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -131,8 +132,6 @@ def test_demo_end_to_end_small(tmp_path):
 
 def test_real_folds_script_refuses_bad_input_before_writing(tmp_path):
     "tools/real_folds.sh: an existing OUT and an unknown CALIBRATE are one line, exit 2, and nothing is written."
-    import os
-    from pathlib import Path
     script = Path(__file__).parent.parent / "tools" / "real_folds.sh"
     existing = tmp_path / "done"; existing.mkdir(); (existing / "keep.txt").write_text("x")
     r = subprocess.run(["bash", str(script), str(existing)], capture_output=True, text=True, timeout=60)
