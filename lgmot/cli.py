@@ -119,7 +119,7 @@ def train(data: Annotated[str, REQUIRED],   # dataset root (flat or nested MOTCh
 # %% ../nbs/14_cli.ipynb #95f34621
 def track(data: Annotated[str, REQUIRED],   # ROOT holding <seq>/{seqinfo.ini, det/<NAME>.txt[, img1/]} (flat or nested)
           out: Annotated[str, REQUIRED],    # folder for <seq>.txt results (existing results are never overwritten)
-          model: str = "",                  # model file (default: the model shipped with lgmot)
+          model: str = "",                  # model file or shipped model name (shipped, real-geometry); default: the shipped model that fits the data
           det: str = "det",                 # detection file name under det/
           seqs: Annotated[str, MANY] = None,  # only these sequences
           split: str = "",                  # or a named split
@@ -231,7 +231,7 @@ def demo(out: str = "reports",              # parent folder; each demo run gets 
     track_dataset(test_root, run / "results" / "oracle", oracle=True)
     results["oracle"] = run / "results" / "oracle"
     if default_model_path().exists():   # the model shipped with lgmot, as it is
-        track_dataset(test_root, run / "results" / "shipped", det_name="det")
+        track_dataset(test_root, run / "results" / "shipped", model_path="shipped", det_name="det")
         results["shipped"] = run / "results" / "shipped"
     print("[6/7] evaluation (TrackEval) with peers on the same detections")
     cmp = compare(test_root, results, peers=("sort", "bytetrack", "ocsort"), distractors=None, postprocess=postprocess_tracks)
@@ -270,7 +270,7 @@ def _model_and_gt_sequences(command: str, data, model: str, det: str, seqs, spli
 
 # %% ../nbs/14_cli.ipynb #bd72f912
 def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt} (flat or nested)
-             model: str = "",                  # model file (default: the model shipped with lgmot)
+             model: str = "",                  # model file or shipped model name (default: shipped)
              det: str = "det",                 # detection file name under det/
              seqs: Annotated[str, MANY] = None,  # only these sequences
              split: str = "",                  # or a named split
@@ -303,7 +303,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
 # %% ../nbs/14_cli.ipynb #6e999984
 def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt}
               out: Annotated[str, REQUIRED],    # the calibrated model file to write (must not exist)
-              model: str = "",                  # model file (default: the model shipped with lgmot)
+              model: str = "",                  # model file or shipped model name (default: shipped)
               det: str = "det",                 # detection file name under det/
               seqs: Annotated[str, MANY] = None,  # only these sequences
               split: str = "",                  # or a named split

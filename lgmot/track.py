@@ -5,7 +5,7 @@ result files, the oracle and hybrid upper bounds, and the shipped default model.
 
 # %% ../nbs/10_track.ipynb #add3c010
 from __future__ import annotations
-import json, time, warnings
+import json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -13,16 +13,16 @@ import scipy.optimize
 import torch
 from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_dict, git_commit, package_dir, preset,
                         progress, resolve_device)
-from .data.mot import write_mot_txt
+from .data.mot import read_seqinfo, write_mot_txt
 from .graph import overlapping_windows
 from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, load_model,
                              prepare_sequence, select_sequences, trained_on_any)
 from .model import LgmotNet
 
 # %% auto #0
-__all__ = ['track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip', 'results_frame',
-           'track_sequence', 'upper_bound_tracks', 'default_model_path', 'load_tracker', 'prepare_for_tracking',
-           'track_dataset']
+__all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
+           'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path',
+           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -160,15 +160,45 @@ def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, devi
         out["oracle"] = track_sequence(model, seq, cfg, device=device, gt_levels=tuple(range(depth)))
     return out
 
-# %% ../nbs/10_track.ipynb #db5c893c
-def default_model_path() -> Path:
-    "The model file shipped inside the package."
-    return package_dir() / "assets" / "default_model.pt"
+# %% ../nbs/10_track.ipynb #5a1f0c21
+SHIPPED_MODELS = {   # name -> (file under lgmot/assets, what it is)
+    "shipped": ("default_model.pt", "geometry and motion; synthetic street/dance/sports + MOT17-09/11 (the warm start)"),
+    "real-geometry": ("real_geometry.pt", "geometry and motion; `shipped` fine-tuned on DanceTrack val, SportsMOT train "
+                      "and MOT17-09/11 (shared/data)"),
+}
 
+def shipped_model_path(name: str = "shipped") -> Path:
+    "The file of the shipped model `name` (see `SHIPPED_MODELS`); it may be absent from a trimmed install."
+    if name not in SHIPPED_MODELS: raise LgmotError(f"unknown shipped model {name!r}; choose {', '.join(SHIPPED_MODELS)}")
+    return package_dir() / "assets" / SHIPPED_MODELS[name][0]
+
+def default_model_path() -> Path:
+    "The `shipped` model file: the one warm starts, the demo and the language study use."
+    return shipped_model_path("shipped")
+
+def has_all_frames(seq_dir) -> bool:
+    "True when `seq_dir` has an `img1/` with as many frames as its `seqinfo.ini` claims (what an appearance model needs)."
+    info = read_seqinfo(seq_dir)
+    return info.img_dir is not None and not info.trimmed
+
+def choose_shipped_model(dirs, available: list[str] | None = None) -> tuple[str, str]:
+    """(name, why) of the shipped model that fits the sequence folders `dirs`. `available`: the installed names
+    (default: those whose file exists). Every shipped model reads geometry and motion only, so frames do not rule any
+    out; the one trained on real trajectories is preferred."""
+    available = [n for n in SHIPPED_MODELS if shipped_model_path(n).exists()] if available is None else list(available)
+    framed = sum(has_all_frames(d) for d in dirs)
+    frames = f"{framed} of {len(dirs)} sequences have all their frames; geometry and motion fit both"
+    if "real-geometry" in available: return "real-geometry", f"trained on real trajectories; {frames}"
+    if "shipped" in available: return "shipped", f"the only shipped model installed; {frames}"
+    raise LgmotError("no shipped model is installed (lgmot/assets holds none); pass a model file with --model")
+
+# %% ../nbs/10_track.ipynb #db5c893c
 def load_tracker(model_path=None, device="cpu") -> tuple[LgmotNet, Config]:
-    """Load `model_path`, or the shipped default model. A model whose training stopped before the curriculum reached
-    every level tracks with the levels it trained (the untrained ones would link at random), and says so."""
-    path = Path(model_path) if model_path else default_model_path()
+    """Load `model_path` (a file, or the name of a shipped model), or the `shipped` model. A model whose training
+    stopped before the curriculum reached every level tracks with the levels it trained (the untrained ones would link
+    at random), and says so."""
+    path = shipped_model_path(str(model_path)) if str(model_path) in SHIPPED_MODELS else \
+        Path(model_path) if model_path else default_model_path()
     if not path.exists():
         raise LgmotError("model file not found" + ("" if model_path else " (the package's default model is missing)"), path)
     model, cfg = load_model(path, device)
@@ -178,6 +208,8 @@ def load_tracker(model_path=None, device="cpu") -> tuple[LgmotNet, Config]:
                       "within a clip)", stacklevel=2)
     return model, cfg
 
+
+# %% ../nbs/10_track.ipynb #5a1f0c23
 def prepare_for_tracking(dirs, model: LgmotNet | None, cfg: Config, device="cpu") -> list[PreparedSequence]:
     """Prepare sequence folders as tracking reads them: no text (inference uses none; `cfg`'s language switches are
     turned off in place) and appearance only when `model` reads it."""
@@ -190,13 +222,20 @@ def prepare_for_tracking(dirs, model: LgmotNet | None, cfg: Config, device="cpu"
 def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", seqs: list[str] | None = None,
                   split: str | None = None, device: str = "cpu", oracle: bool = False, min_conf: float | None = None,
                   overrides: list[str] = ()) -> dict:
-    """Track every sequence under `data_root` (flat or nested; optionally a `split` or named `seqs`) and write
+    """Track every sequence under `data_root` (flat or nested; optionally a `split` or named `seqs`) with `model_path`
+    (a file or a shipped model's name; None: the shipped model `choose_shipped_model` picks, and says why) and write
     `out_dir/<seq>.txt`, plus `out_dir/track.json` (config, model, commit, timings, and the tracked sequences the model
     learnt from, which it also warns about). All inputs are loaded and checked before anything is written; an
     existing result is never overwritten."""
     dev = resolve_device(device)
     dirs = select_sequences(data_root, split, seqs)
-    model, cfg = (None, preset("baseline")) if oracle and model_path is None else load_tracker(model_path, dev)
+    choice = None
+    if not model_path and not oracle:
+        name, why = choose_shipped_model(dirs)
+        choice = {"shipped_model": name, "why": why}
+        print(f"lgmot track: shipped model {name!r} ({why}); --model chooses another", file=sys.stderr)
+        model_path = name
+    model, cfg = (None, preset("baseline")) if oracle and not model_path else load_tracker(model_path, dev)
     cfg = apply_overrides(cfg, list(overrides))
     cfg.data.det_name = det_name
     if min_conf is not None: cfg.data.min_conf = float(min_conf)
@@ -206,7 +245,8 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     loaded = prepare_for_tracking(dirs, model, cfg, dev)
     seen = trained_on_any(getattr(model, "trained_on", None), dirs)
     if seen: warnings.warn(f"the model learnt from {', '.join(seen)}: scores of its tracks there are not held-out numbers", stacklevel=2)
-    report = {"model": str(model_path or ("oracle" if oracle else default_model_path())), "commit": git_commit(),
+    model_file = shipped_model_path(model_path) if str(model_path) in SHIPPED_MODELS else model_path
+    report = {"model": str(model_file or "oracle"), "model_choice": choice, "commit": git_commit(),
               "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev),
               "model_trained_on": getattr(model, "trained_on", None), "tracked_training_sequences": seen, "sequences": {}}
     for seq in loaded:

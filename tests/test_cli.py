@@ -30,6 +30,10 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     r = lgmot("track", "--data", str(data / "SYNTH" / "test"), "--out", str(tmp_path / "res"), "--model", str(run / "model.pt"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "res" / "street-002.txt").exists()
+    # without --model the shipped model that fits the data tracks, and the command says which and why
+    r = lgmot("track", "--data", str(data / "SYNTH" / "test"), "--out", str(tmp_path / "res-shipped"))
+    assert r.returncode == 0, r.stderr
+    assert "shipped model 'real-geometry' (trained on real trajectories; 1 of 1 sequences have all their frames" in r.stderr
     r = lgmot("eval", "--gt", str(data / "SYNTH" / "test"), "--results", f"mine={tmp_path / 'res'}",
               "--peers", "bytetrack", "--distractors", "none", "--json-out", str(tmp_path / "m.json"))
     assert r.returncode == 0, r.stderr
@@ -142,3 +146,21 @@ def test_real_folds_script_refuses_bad_input_before_writing(tmp_path):
                        env={**os.environ, "CALIBRATE": "val"})
     assert r.returncode == 2 and "CALIBRATE must be train or heldout" in r.stderr
     assert not fresh.exists()
+
+
+@pytest.mark.parametrize("script, args, env, message", [
+    ("recipe_folds.sh", [], {}, "never overwritten"),
+    ("recipe_folds.sh", ["fresh"], {"LGMOT_DATA": "/no/where"}, "/no/where/DanceTrack/val/dancetrack0005 not found"),
+    ("mot17_loso.sh", [], {}, "never overwritten"),
+    ("mot17_loso.sh", ["fresh", "MOT17-99"], {}, "MOT17-99/gt/gt.txt not found"),
+])
+def test_recipe_scripts_refuse_bad_input_before_writing(tmp_path, script, args, env, message):
+    "tools/recipe_folds.sh and tools/mot17_loso.sh: an existing OUT or missing data is one line, exit 2, nothing written."
+    path = Path(__file__).parent.parent / "tools" / script
+    existing = tmp_path / "done"; existing.mkdir(); (existing / "keep.txt").write_text("x")
+    argv = [str(tmp_path / a) if a == "fresh" else a for a in args] or [str(existing), "MOT17-09"]
+    r = subprocess.run(["bash", str(path), *argv], capture_output=True, text=True, timeout=60, env={**os.environ, **env},
+                       cwd=Path(__file__).parent.parent)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"] and not (tmp_path / "fresh").exists()

@@ -178,3 +178,19 @@ def test_language_study_notebook(tmp_path):
     assert sum(m["lookalike_tracks"].values()) > 0 and m["deltas_lookalike"]
     assert {row["set"] for row in m["real"]} == {"DanceTrack", "SportsMOT", "MOT17"}, m["real"]
     assert not m["real_notes"]
+
+
+def test_real_geometry_recipe_notebook(tmp_path):
+    "The `real-geometry` recipe, shrunk: warm-started from the shipped model on two tiny synthetic roots, calibrated."
+    from lgmot.data.synth import make_dataset
+    from lgmot.hierarchy import model_trained_on
+    roots = [tmp_path / "dance", tmp_path / "sports"]
+    for i, root in enumerate(roots): make_dataset(root, domains=[root.name], splits={"train": 1}, n_frames=30, seed=5 + i)
+    over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=3", spg=False))
+    r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "epochs", "1",
+              "-p", "overrides", over, "-p", "distractors", "", "-p", "threads", "1", "--out", str(tmp_path / "rg"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "rg", "real_geometry")
+    assert len(m["trained_on"]) == 2 and len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
+    lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
+    assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}

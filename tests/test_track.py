@@ -85,4 +85,19 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     assert rep["sequences"]["MOT17-09"]["tracks"] > 10
     # the shipped model trained on both real MOT17 sequences; the run record says so beside the numbers
     assert {"MOT17-09", "MOT17-11"} <= {e.split("#")[0] for e in model.trained_on}
-    assert json.loads((tmp_path / "out" / "track.json").read_text())["tracked_training_sequences"] == ["MOT17-09"]
+    record = json.loads((tmp_path / "out" / "track.json").read_text())
+    assert record["tracked_training_sequences"] == ["MOT17-09"]
+    # without --model the real-trajectory model is chosen, and the record says which file and why
+    assert record["model_choice"]["shipped_model"] == "real-geometry" and record["model"].endswith("real_geometry.pt")
+    assert "sequences have all their frames" in record["model_choice"]["why"]
+
+
+def test_shipped_models_by_name(mot17_full, tmp_path):
+    from lgmot.track import SHIPPED_MODELS, load_tracker, shipped_model_path
+    for name in SHIPPED_MODELS:
+        assert shipped_model_path(name).exists(), name
+        model, cfg = load_tracker(name)
+        assert model.trained_depth == cfg.graph.depth and cfg.data.appearance == "none"
+    with pytest.warns(UserWarning, match="learnt from MOT17-11"):
+        rep = track_dataset(mot17_full, tmp_path / "out", model_path="shipped", seqs=["MOT17-11"])
+    assert rep["model"].endswith("default_model.pt") and rep["model_choice"] is None

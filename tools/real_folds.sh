@@ -30,7 +30,7 @@ fold dance-A "$DT" "$DA" "$DB"; fold dance-B "$DT" "$DB" "$DA"
 fold sports-A "$SP" "$SA" "$SB"; fold sports-B "$SP" "$SB" "$SA"
 for b in dance:$DT sports:$SP; do n=${b%%:*}; d=${b#*:}
   mkdir -p "$OUT/results/$n-folds"; cp "$OUT"/results/$n-?/*.txt "$OUT/results/$n-folds/"
-  $LGMOT track --data "$d" --out "$OUT/results/$n-shipped" > "$OUT/$n-shipped.track.log" 2>&1
+  $LGMOT track --data "$d" --model shipped --out "$OUT/results/$n-shipped" > "$OUT/$n-shipped.track.log" 2>&1
   $LGMOT track --data "$d" --oracle --out "$OUT/results/$n-oracle" > "$OUT/$n-oracle.track.log" 2>&1
   $LGMOT eval --gt "$d" --distractors none --peers sort,bytetrack,ocsort --json-out "$OUT/$n.json" \
     --results "lgmot (folds)=$OUT/results/$n-folds" "shipped (cross-domain)=$OUT/results/$n-shipped" "oracle=$OUT/results/$n-oracle" | tee "$OUT/$n.table.txt"
