@@ -22,7 +22,8 @@ from .model import LgmotNet
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
            'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path',
-           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking',
+           'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -161,20 +162,21 @@ def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, devi
     return out
 
 # %% ../nbs/10_track.ipynb #5a1f0c21
-SHIPPED_MODELS = {   # name -> (file under lgmot/assets, what it is)
-    "shipped": ("default_model.pt", "geometry and motion; synthetic street/dance/sports + MOT17-09/11 (the warm start)"),
-    "real-geometry": ("real_geometry.pt", "geometry and motion; `shipped` fine-tuned on DanceTrack val, SportsMOT train "
-                      "and MOT17-09/11 (shared/data)"),
-}
+SHIPPED_MODELS = {"shipped": "default_model.pt", "real-geometry": "real_geometry.pt"}   # name -> file under lgmot/assets
 
 def shipped_model_path(name: str = "shipped") -> Path:
     "The file of the shipped model `name` (see `SHIPPED_MODELS`); it may be absent from a trimmed install."
     if name not in SHIPPED_MODELS: raise LgmotError(f"unknown shipped model {name!r}; choose {', '.join(SHIPPED_MODELS)}")
-    return package_dir() / "assets" / SHIPPED_MODELS[name][0]
+    return package_dir() / "assets" / SHIPPED_MODELS[name]
 
 def default_model_path() -> Path:
     "The `shipped` model file: the one warm starts, the demo and the language study use."
     return shipped_model_path("shipped")
+
+def model_file(model_path=None) -> Path:
+    "The file `model_path` names: a shipped model's name, a path, or None for the `shipped` model."
+    if not model_path: return default_model_path()
+    return shipped_model_path(str(model_path)) if str(model_path) in SHIPPED_MODELS else Path(model_path)
 
 def has_all_frames(seq_dir) -> bool:
     "True when `seq_dir` has an `img1/` with as many frames as its `seqinfo.ini` claims (what an appearance model needs)."
@@ -197,8 +199,7 @@ def load_tracker(model_path=None, device="cpu") -> tuple[LgmotNet, Config]:
     """Load `model_path` (a file, or the name of a shipped model), or the `shipped` model. A model whose training
     stopped before the curriculum reached every level tracks with the levels it trained (the untrained ones would link
     at random), and says so."""
-    path = shipped_model_path(str(model_path)) if str(model_path) in SHIPPED_MODELS else \
-        Path(model_path) if model_path else default_model_path()
+    path = model_file(model_path)
     if not path.exists():
         raise LgmotError("model file not found" + ("" if model_path else " (the package's default model is missing)"), path)
     model, cfg = load_model(path, device)
@@ -245,8 +246,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     loaded = prepare_for_tracking(dirs, model, cfg, dev)
     seen = trained_on_any(getattr(model, "trained_on", None), dirs)
     if seen: warnings.warn(f"the model learnt from {', '.join(seen)}: scores of its tracks there are not held-out numbers", stacklevel=2)
-    model_file = shipped_model_path(model_path) if str(model_path) in SHIPPED_MODELS else model_path
-    report = {"model": str(model_file or "oracle"), "model_choice": choice, "commit": git_commit(),
+    report = {"model": str(model_file(model_path)) if model_path else "oracle", "model_choice": choice, "commit": git_commit(),
               "config": config_to_dict(cfg), "oracle": oracle, "device": str(dev),
               "model_trained_on": getattr(model, "trained_on", None), "tracked_training_sequences": seen, "sequences": {}}
     for seq in loaded:

@@ -10,9 +10,7 @@ set -euo pipefail
 OUT=${1:?usage: tools/real_folds.sh OUT [EPOCHS]}; EPOCHS=${2:-6}
 [ -e "$OUT" ] && { echo "tools/real_folds.sh: $OUT exists; runs are never overwritten" >&2; exit 2; }
 LGMOT=${LGMOT:-.venv/bin/lgmot}; DATA=${LGMOT_DATA:-../shared/data}
-DT=$DATA/DanceTrack/val; SP=$DATA/SportsMOT/train
-DA="dancetrack0005 dancetrack0007 dancetrack0010"; DB="dancetrack0014 dancetrack0018 dancetrack0025"
-SA="v_-6Os86HzwCs_c001 v_1LwtoLPw2TU_c006 v_2j7kLB-vEEk_c001"; SB="v_4LXTUim5anY_c002 v_ApPxnw_Jffg_c001 v_HdiyOtliFiw_c003"
+source "$(dirname "$0")/fold_sequences.sh"
 CALIBRATE=${CALIBRATE:-train}
 [ "$CALIBRATE" = train ] || [ "$CALIBRATE" = heldout ] || { echo "tools/real_folds.sh: CALIBRATE must be train or heldout" >&2; exit 2; }
 mkdir -p "$OUT"; git rev-parse HEAD > "$OUT/commit.txt" 2>/dev/null || true

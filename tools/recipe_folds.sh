@@ -9,9 +9,7 @@ set -euo pipefail
 OUT=${1:?usage: tools/recipe_folds.sh OUT [EPOCHS]}; EPOCHS=${2:-10}
 [ -e "$OUT" ] && { echo "tools/recipe_folds.sh: $OUT exists; runs are never overwritten" >&2; exit 2; }
 LGMOT=${LGMOT:-.venv/bin/lgmot}; DATA=${LGMOT_DATA:-../shared/data}
-DT=$DATA/DanceTrack/val; SP=$DATA/SportsMOT/train
-DA="dancetrack0005 dancetrack0007 dancetrack0010"; DB="dancetrack0014 dancetrack0018 dancetrack0025"
-SA="v_-6Os86HzwCs_c001 v_1LwtoLPw2TU_c006 v_2j7kLB-vEEk_c001"; SB="v_4LXTUim5anY_c002 v_ApPxnw_Jffg_c001 v_HdiyOtliFiw_c003"
+source "$(dirname "$0")/fold_sequences.sh"
 for d in $DA $DB; do [ -d "$DT/$d" ] || { echo "tools/recipe_folds.sh: $DT/$d not found" >&2; exit 2; }; done
 for d in $SA $SB; do [ -d "$SP/$d" ] || { echo "tools/recipe_folds.sh: $SP/$d not found" >&2; exit 2; }; done
 mkdir -p "$OUT"; git rev-parse HEAD > "$OUT/commit.txt" 2>/dev/null || true
