@@ -130,7 +130,8 @@ class TrackConfig:
     rounding: str = "exact"        # exact (LP) | greedy
     clip_overlap: float = 0.5
     min_track_len: int = 2
-    interpolate: bool = True
+    interpolate: bool = True       # fill gaps in tracks (detector output; see lgmot.track.fills_gaps)
+    interpolate_box_input: bool = False   # fill them also when every detection has one confidence (given boxes)
 
 @dataclass
 class Config:

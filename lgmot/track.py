@@ -21,9 +21,9 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
-           'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path',
-           'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking',
-           'track_dataset']
+           'is_box_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path',
+           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
+           'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -106,9 +106,20 @@ def merge_clip(track_of_det: np.ndarray, frame_of_det: np.ndarray, det_ids: np.n
     track_of_det[det_ids[new]] = lut[labels[new]]
     return next_id
 
+# %% ../nbs/10_track.ipynb #be1e62be
+def is_box_input(dets: pd.DataFrame) -> bool:
+    """True when every detection in `dets` has the same confidence (or none is given): boxes given rather than detected,
+    such as ground-truth boxes used as detections."""
+    return "conf" not in dets or bool(dets["conf"].nunique() <= 1)
+
+def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
+    "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
+    return bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not is_box_input(seq.dets)))
+
 # %% ../nbs/10_track.ipynb #05b5c2fd
 def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) -> pd.DataFrame:
-    """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says, with
+    """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says (gaps filled where
+    `fills_gaps`), with
     the `det_id` each row came from (-1 for a box filled by interpolation)."""
     d = seq.dets
     keep = track_of_det[d["det_id"].to_numpy()] >= 0
@@ -117,7 +128,7 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
                        "left": sel["left"].to_numpy() + 1, "top": sel["top"].to_numpy() + 1,
                        "width": sel["width"].to_numpy(), "height": sel["height"].to_numpy(),
                        "conf": sel["conf"].to_numpy() if "conf" in sel else 1.0, "det_id": sel["det_id"].to_numpy()})
-    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=cfg.track.interpolate)
+    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=fills_gaps(seq, cfg))
     # ids renumbered 1..K in order of first appearance, as a reader of the file expects
     first = df.groupby("id")["frame"].min().sort_values(kind="stable")
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
@@ -255,6 +266,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
         write_mot_txt(res, out_dir / f"{seq.name}.txt", kind="result")
         n_frames = seq.last_frame - seq.first_frame + 1
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
+                                         "gaps_filled": fills_gaps(seq, cfg),
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

@@ -101,3 +101,25 @@ def test_shipped_models_by_name(mot17_full, tmp_path):
     with pytest.warns(UserWarning, match="learnt from MOT17-11"):
         rep = track_dataset(mot17_full, tmp_path / "out", model_path="shipped", seqs=["MOT17-11"])
     assert rep["model"].endswith("default_model.pt") and rep["model_choice"] is None
+
+
+def test_given_boxes_keep_their_gaps(mot17_full, tmp_path, tiny_model):
+    """Boxes given as detections (every confidence equal, e.g. the ground truth's): a gap in them is a gap in the
+    annotation, so tracking fills none; the same boxes with detector confidences get their gaps filled."""
+    import pandas as pd
+    fill = ["track.interpolate=true"]
+    seq = _copy_without(mot17_full / "MOT17-09", tmp_path / "boxes" / "MOT17-09")
+    det = pd.read_csv(seq / "det" / "det.txt", header=None)
+    given_det = det.copy(); given_det[6] = 1
+    given_det.to_csv(seq / "det" / "det.txt", header=False, index=False)
+    given = track_dataset(tmp_path / "boxes", tmp_path / "out-boxes", model_path=tiny_model, overrides=fill)
+    detected = track_dataset(mot17_full, tmp_path / "out-det", model_path=tiny_model, seqs=["MOT17-09"], overrides=fill)
+    assert given["sequences"]["MOT17-09"]["gaps_filled"] is False and detected["sequences"]["MOT17-09"]["gaps_filled"] is True
+    boxes = set(map(tuple, det[[0, 2, 3, 4, 5]].round(2).to_numpy().tolist()))
+    def from_input(folder):   # 1-based result boxes written from det.txt's own (1-based) boxes
+        res = read_result_file(folder / "MOT17-09.txt")
+        return [tuple(r) in boxes for r in res[["frame", "left", "top", "width", "height"]].round(2).to_numpy().tolist()]
+    assert all(from_input(tmp_path / "out-boxes"))
+    assert not all(from_input(tmp_path / "out-det"))    # some boxes were filled in
+    assert track_dataset(tmp_path / "boxes", tmp_path / "out-forced", model_path=tiny_model,
+                         overrides=fill + ["track.interpolate_box_input=true"])["sequences"]["MOT17-09"]["gaps_filled"]

@@ -20,13 +20,20 @@ fold() {   # name "dance test seqs" "sports test seqs"
   local model; model=$(ls "$OUT/$1"/real-geometry-*/real_geometry.pt)
   $LGMOT track --data "$DT" --seqs $2 --model "$model" --out "$OUT/results/dance-$1" > "$OUT/$1.track.log" 2>&1
   $LGMOT track --data "$SP" --seqs $3 --model "$model" --out "$OUT/results/sports-$1" >> "$OUT/$1.track.log" 2>&1
+  # the same fine-tuned model before calibration (track.threshold 0.5 at every level, no gap filling): what choosing
+  # thresholds on the model's own training sequences is worth on sequences it never saw
+  local raw; raw=$(ls "$OUT/$1"/real-geometry-*/model/model.pt)
+  $LGMOT track --data "$DT" --seqs $2 --model "$raw" --out "$OUT/results/dance-uncal-$1" >> "$OUT/$1.track.log" 2>&1
+  $LGMOT track --data "$SP" --seqs $3 --model "$raw" --out "$OUT/results/sports-uncal-$1" >> "$OUT/$1.track.log" 2>&1
 }
 fold X "$DB" "$SB"; fold Y "$DA" "$SA"
 for b in dance:$DT sports:$SP; do n=${b%%:*}; d=${b#*:}
-  mkdir -p "$OUT/results/$n-folds"; cp "$OUT"/results/$n-[XY]/*.txt "$OUT/results/$n-folds/"
+  mkdir -p "$OUT/results/$n-folds" "$OUT/results/$n-uncal-folds"; cp "$OUT"/results/$n-[XY]/*.txt "$OUT/results/$n-folds/"
+  cp "$OUT"/results/$n-uncal-[XY]/*.txt "$OUT/results/$n-uncal-folds/"
   $LGMOT track --data "$d" --model shipped --out "$OUT/results/$n-shipped" > "$OUT/$n-shipped.track.log" 2>&1
   $LGMOT track --data "$d" --oracle --out "$OUT/results/$n-oracle" > "$OUT/$n-oracle.track.log" 2>&1
   $LGMOT eval --gt "$d" --distractors none --peers sort,bytetrack,ocsort --json-out "$OUT/$n.json" \
-    --results "real-geometry recipe (folds)=$OUT/results/$n-folds" "shipped (cross-domain)=$OUT/results/$n-shipped" \
+    --results "real-geometry recipe (folds)=$OUT/results/$n-folds" \
+    "recipe, uncalibrated (folds)=$OUT/results/$n-uncal-folds" "shipped (cross-domain)=$OUT/results/$n-shipped" \
     "oracle=$OUT/results/$n-oracle" | tee "$OUT/$n.table.txt"
 done
