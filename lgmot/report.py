@@ -502,8 +502,9 @@ def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = N
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
-                          device: str = "cpu", gaps: bool = True):
-    """A copy of `cfg` with `track.level_thresholds` (and, with `gaps`, `track.interpolate`) chosen by the `metric`
+                          device: str = "cpu", gaps: bool = True, thresholds: bool = True):
+    """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are) and, with `gaps`,
+    `track.interpolate` chosen by the `metric`
     (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), and the table of every candidate tried
     (setting, level, value, IDF1, HOTA, chosen; `level` is -1 on the `track.interpolate` rows)."""
     import copy
@@ -537,12 +538,12 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
         return best
     th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
     interpolate = bool(cfg.track.interpolate)
-    for level in range(inference_depth(model, cfg)):
+    for level in range(inference_depth(model, cfg) if thresholds else 0):
         th[level] = choose(f"level {level} threshold", level, th[level], sorted(set(grid) | {th[level]}),
                            lambda v: score(th[:level] + [v] + th[level + 1:], interpolate))
     if gaps:   # filling gaps adds boxes where gt may have none (DanceTrack annotates only visible people): measure it
         interpolate = choose("track.interpolate", -1, interpolate, (interpolate, not interpolate), lambda f: score(th, f))
     out.track.level_thresholds, out.track.interpolate = th, interpolate
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
-    table = pd.DataFrame(rows).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
+    table = pd.DataFrame(rows, columns=["setting", "level", "value", metric, "other", "chosen"]).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
     return out, table
