@@ -17,9 +17,15 @@ real=$(ls "$OUT"/real-recipe/real-geometry-*/real_geometry.pt)
 $LGMOT track --data "$M17" --seqs "$HELD" --model "$base" --out "$OUT/results/shipped-recipe" > "$OUT/track.log" 2>&1
 $LGMOT track --data "$M17" --seqs "$HELD" --model "$real" --out "$OUT/results/real-recipe" >> "$OUT/track.log" 2>&1
 $LGMOT track --data "$M17" --seqs "$HELD" --oracle --out "$OUT/results/oracle" >> "$OUT/track.log" 2>&1
+# one change at a time on the fine-tuned model: gap filling, and the thresholds before calibration (0.5 at every level)
+raw=$(ls "$OUT"/real-recipe/real-geometry-*/model/model.pt)
+$LGMOT track --data "$M17" --seqs "$HELD" --model "$real" --set track.interpolate=true --out "$OUT/results/real-gaps" >> "$OUT/track.log" 2>&1
+$LGMOT track --data "$M17" --seqs "$HELD" --model "$raw" --set track.interpolate=false --out "$OUT/results/real-uncal" >> "$OUT/track.log" 2>&1
+$LGMOT track --data "$M17" --seqs "$HELD" --model "$raw" --set track.interpolate=true --out "$OUT/results/real-uncal-gaps" >> "$OUT/track.log" 2>&1
 $LGMOT eval --gt "$M17" --seqs "$HELD" --distractors mot17 --peers sort,bytetrack,ocsort --json-out "$OUT/table.json" \
   --results "shipped recipe=$OUT/results/shipped-recipe" "real-geometry recipe=$OUT/results/real-recipe" \
-  "oracle=$OUT/results/oracle" | tee "$OUT/table.txt"
+  "real-geometry recipe, gaps filled=$OUT/results/real-gaps" "uncalibrated=$OUT/results/real-uncal" \
+  "uncalibrated, gaps filled=$OUT/results/real-uncal-gaps" "oracle=$OUT/results/oracle" | tee "$OUT/table.txt"
 # the diagnostics of both models on the held-out sequence (per level: recall, precision, AUC, pruned true links, ...)
 $LGMOT diagnose --data "$M17" --seqs "$HELD" --model "$base" --json-out "$OUT/diagnose-shipped-recipe.json" > "$OUT/diagnose-shipped-recipe.txt" 2>&1
 $LGMOT diagnose --data "$M17" --seqs "$HELD" --model "$real" --json-out "$OUT/diagnose-real-recipe.json" > "$OUT/diagnose-real-recipe.txt" 2>&1
