@@ -611,6 +611,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'lgmot.report.variant_config': ('report.html#variant_config', 'lgmot/report.py'),
                               'lgmot.report.write_manifest': ('report.html#write_manifest', 'lgmot/report.py')},
             'lgmot.track': { 'lgmot.track.choose_shipped_model': ('track.html#choose_shipped_model', 'lgmot/track.py'),
+                             'lgmot.track.config_for_input': ('track.html#config_for_input', 'lgmot/track.py'),
                              'lgmot.track.default_model_path': ('track.html#default_model_path', 'lgmot/track.py'),
                              'lgmot.track.drop_short_tracks': ('track.html#drop_short_tracks', 'lgmot/track.py'),
                              'lgmot.track.fills_gaps': ('track.html#fills_gaps', 'lgmot/track.py'),

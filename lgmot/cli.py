@@ -328,7 +328,10 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     print(table.round(3).to_string())
     save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
                                          "calibrated_by": by, "calibration_commit": git_commit()})
-    print(f"track.level_thresholds = {new_cfg.track.level_thresholds}, track.interpolate = {new_cfg.track.interpolate}; wrote {out}")
+    boxes = new_cfg.track.level_thresholds_box_input
+    print(f"track.level_thresholds = {new_cfg.track.level_thresholds}, "
+          + (f"track.level_thresholds_box_input = {boxes}, " if boxes else "")
+          + f"track.interpolate = {new_cfg.track.interpolate}; wrote {out}")
     return Path(out)
 
 # %% ../nbs/14_cli.ipynb #f42c9347

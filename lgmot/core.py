@@ -127,6 +127,7 @@ class TrackConfig:
     "From edge scores to trajectories."
     threshold: float = 0.5
     level_thresholds: list[float] = field(default_factory=list)   # per level, calibrated; empty: `threshold` at every level
+    level_thresholds_box_input: list[float] = field(default_factory=list)   # for given boxes (lgmot.track.is_box_input); empty: as above
     rounding: str = "exact"        # exact (LP) | greedy
     clip_overlap: float = 0.5
     min_track_len: int = 2
@@ -195,9 +196,10 @@ def validate(cfg: Config, source=None) -> Config:
     _check(0 < t.lr_min_ratio <= 1, "train.lr_min_ratio must be in (0, 1]", source)
     _check(0 <= cfg.track.clip_overlap < 1, "track.clip_overlap must be in [0, 1)", source)
     _check(0 < cfg.track.threshold < 1, "track.threshold must be in (0, 1)", source)
-    lt = cfg.track.level_thresholds
-    _check(not lt or len(lt) == L, f"track.level_thresholds has {len(lt)} entries; the number of levels is {L}", source)
-    _check(all(0 < t < 1 for t in lt), "track.level_thresholds must all be in (0, 1)", source)
+    for key in ("level_thresholds", "level_thresholds_box_input"):
+        lt = getattr(cfg.track, key)
+        _check(not lt or len(lt) == L, f"track.{key} has {len(lt)} entries; the number of levels is {L}", source)
+        _check(all(0 < t < 1 for t in lt), f"track.{key} must all be in (0, 1)", source)
     for key, allowed in _CHOICES.items():
         if allowed is None: continue
         val = get_dotted(cfg, key)

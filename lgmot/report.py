@@ -504,46 +504,60 @@ CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
                           device: str = "cpu", gaps: bool = True, thresholds: bool = True):
     """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are) and, with `gaps`,
-    `track.interpolate` chosen by the `metric`
-    (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), and the table of every candidate tried
-    (setting, level, value, IDF1, HOTA, chosen; `level` is -1 on the `track.interpolate` rows)."""
+    `track.interpolate` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), and
+    the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA, chosen; `level` is -1 on the
+    `track.interpolate` rows). Thresholds are chosen on each kind of input separately (detector output; given boxes,
+    `lgmot.track.is_box_input`); where both kinds are present, those of given boxes go to `track.level_thresholds_box_input`."""
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
     from lgmot.hierarchy import inference_depth, level_threshold
-    from lgmot.track import prepare_for_tracking, track_sequence
+    from lgmot.track import is_box_input, prepare_for_tracking, track_sequence
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
     out = copy.deepcopy(cfg)
+    out.track.level_thresholds_box_input = []     # while scoring, `level_thresholds` applies to every sequence
     seqs = prepare_for_tracking(dirs, model, out, device)
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
     gt = {d.name: d for d in dirs}
+    kinds = {"detector output": [s for s in seqs if not is_box_input(s.dets)], "given boxes": [s for s in seqs if is_box_input(s.dets)]}
+    kinds = {k: v for k, v in kinds.items() if v}
     cache: dict[tuple, tuple[float, float]] = {}
-    def score(th, interpolate: bool) -> tuple[float, float]:
-        key = (tuple(round(float(t), 4) for t in th), bool(interpolate))
+    def score(kind: str, th, interpolate: bool) -> tuple[float, float]:
+        key = (kind, tuple(round(float(t), 4) for t in th), bool(interpolate))
         if key not in cache:
-            out.track.level_thresholds, out.track.interpolate = list(key[0]), key[1]
-            res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in seqs}
-            comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
+            out.track.level_thresholds, out.track.interpolate = list(key[1]), key[2]
+            res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in kinds[kind]}
+            comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]
             cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
         return cache[key]
     rows = []
-    def choose(setting: str, level: int, current, candidates, scored):
+    def choose(setting: str, kind: str, level: int, current, candidates, scored):
         "The best of `candidates` by `scored(value)`, `current` kept on ties; every candidate tried goes into `rows`."
         tried = {v: scored(v) for v in candidates}
         best = max(tried, key=lambda v: (tried[v], v == current))
-        rows.extend({"setting": setting, "level": level, "value": v, metric: s[0], "other": s[1], "chosen": v == best}
-                    for v, s in tried.items())
+        rows.extend({"setting": setting, "inputs": kind, "level": level, "value": v, metric: s[0], "other": s[1],
+                     "chosen": v == best} for v, s in tried.items())
         return best
-    th = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
+    start = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
     interpolate = bool(cfg.track.interpolate)
-    for level in range(inference_depth(model, cfg) if thresholds else 0):
-        th[level] = choose(f"level {level} threshold", level, th[level], sorted(set(grid) | {th[level]}),
-                           lambda v: score(th[:level] + [v] + th[level + 1:], interpolate))
-    if gaps:   # filling gaps adds boxes where gt may have none (DanceTrack annotates only visible people): measure it
-        interpolate = choose("track.interpolate", -1, interpolate, (interpolate, not interpolate), lambda f: score(th, f))
-    out.track.level_thresholds, out.track.interpolate = th, interpolate
+    chosen = {}
+    for kind in kinds:
+        th = list(start)
+        for level in range(inference_depth(model, cfg) if thresholds else 0):
+            th[level] = choose(f"level {level} threshold", kind, level, th[level], sorted(set(grid) | {th[level]}),
+                               lambda v: score(kind, th[:level] + [v] + th[level + 1:], interpolate))
+        chosen[kind] = th
+    # filling gaps adds boxes where gt may have none (DanceTrack annotates only visible people): measure it where it
+    # applies, on detector output (given boxes never have theirs filled)
+    if gaps and "detector output" in kinds:
+        th = chosen["detector output"]
+        interpolate = choose("track.interpolate", "detector output", -1, interpolate, (interpolate, not interpolate),
+                             lambda f: score("detector output", th, f))
+    out.track.level_thresholds = chosen.get("detector output", chosen.get("given boxes"))
+    out.track.level_thresholds_box_input = chosen["given boxes"] if len(chosen) == 2 else []
+    out.track.interpolate = interpolate
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
-    table = pd.DataFrame(rows, columns=["setting", "level", "value", metric, "other", "chosen"]).rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
-    return out, table
+    table = pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", metric, "other", "chosen"])
+    return out, table.rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})

@@ -5,7 +5,7 @@ result files, the oracle and hybrid upper bounds, and the shipped default model.
 
 # %% ../nbs/10_track.ipynb #add3c010
 from __future__ import annotations
-import json, sys, time, warnings
+import dataclasses, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -15,15 +15,15 @@ from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_
                         progress, resolve_device)
 from .data.mot import read_seqinfo, write_mot_txt
 from .graph import overlapping_windows
-from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, load_model,
+from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, level_threshold, load_model,
                              prepare_sequence, select_sequences, trained_on_any)
 from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
-           'is_box_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path',
-           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
-           'prepare_for_tracking', 'track_dataset']
+           'is_box_input', 'fills_gaps', 'config_for_input', 'results_frame', 'track_sequence', 'upper_bound_tracks',
+           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
+           'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -116,6 +116,14 @@ def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
     "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
     return bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not is_box_input(seq.dets)))
 
+def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
+    """`cfg` as it applies to `seq`: for given boxes, the per-level thresholds calibrated on given boxes
+    (`track.level_thresholds_box_input`) where there are any. A detector's scores and false positives make edge scores
+    run differently from those of exact boxes, so calibration chooses thresholds for each kind of input it sees."""
+    if not (cfg.track.level_thresholds_box_input and is_box_input(seq.dets)): return cfg
+    out = dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(cfg.track.level_thresholds_box_input)))
+    return out
+
 # %% ../nbs/10_track.ipynb #05b5c2fd
 def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) -> pd.DataFrame:
     """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says (gaps filled where
@@ -142,6 +150,7 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     if (oracle or gt_levels) and not (seq.dets["id"] >= 0).any():
         raise LgmotError(f"oracle tracking needs ground truth; sequence {seq.name} has none")
     if model is None and not oracle: raise LgmotError("track_sequence needs a model (or oracle=True)")
+    cfg = config_for_input(seq, cfg)
     d = seq.dets
     n_all = int(d["det_id"].max()) + 1 if len(d) else 0
     track_of_det = np.full(n_all, -1, dtype=np.int64)
@@ -267,6 +276,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
         n_frames = seq.last_frame - seq.first_frame + 1
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
                                          "gaps_filled": fills_gaps(seq, cfg),
+                                         "level_thresholds": [level_threshold(config_for_input(seq, cfg), l) for l in range(cfg.graph.depth)],
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report
