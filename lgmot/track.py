@@ -126,9 +126,8 @@ def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
 
 # %% ../nbs/10_track.ipynb #05b5c2fd
 def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) -> pd.DataFrame:
-    """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says (gaps filled where
-    `fills_gaps`), with
-    the `det_id` each row came from (-1 for a box filled by interpolation)."""
+    """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says (gaps
+    filled where `fills_gaps`), with the `det_id` each row came from (-1 for a box filled by interpolation)."""
     d = seq.dets
     keep = track_of_det[d["det_id"].to_numpy()] >= 0
     sel = d[keep]
