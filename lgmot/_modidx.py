@@ -2,6 +2,7 @@
 
 d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_url': 'https://github.com/lgmot/lgmot', 'lib_path': 'lgmot'},
   'syms': { 'lgmot.cli': { 'lgmot.cli._difficulty': ('cli.html#_difficulty', 'lgmot/cli.py'),
+                           'lgmot.cli._distractors': ('cli.html#_distractors', 'lgmot/cli.py'),
                            'lgmot.cli._model_and_gt_sequences': ('cli.html#_model_and_gt_sequences', 'lgmot/cli.py'),
                            'lgmot.cli._split': ('cli.html#_split', 'lgmot/cli.py'),
                            'lgmot.cli.calibrate': ('cli.html#calibrate', 'lgmot/cli.py'),
@@ -20,6 +21,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'lgmot.core.DataConfig': ('core.html#dataconfig', 'lgmot/core.py'),
                             'lgmot.core.GraphConfig': ('core.html#graphconfig', 'lgmot/core.py'),
                             'lgmot.core.GraphConfig.depth': ('core.html#graphconfig.depth', 'lgmot/core.py'),
+                            'lgmot.core.GraphConfig.top_k_at': ('core.html#graphconfig.top_k_at', 'lgmot/core.py'),
                             'lgmot.core.LanguageConfig': ('core.html#languageconfig', 'lgmot/core.py'),
                             'lgmot.core.LanguageConfig.enabled': ('core.html#languageconfig.enabled', 'lgmot/core.py'),
                             'lgmot.core.LgmotError': ('core.html#lgmoterror', 'lgmot/core.py'),

@@ -26,6 +26,12 @@ def _split(names: str | list[str] | None) -> list[str]:
     items = names if isinstance(names, list) else [names]
     return [n.strip() for item in items for n in item.split(",") if n.strip()]
 
+def _distractors(value: str | None) -> str | None:
+    "`--distractors` as `lgmot.eval` reads it (none or empty: None), checked before any work is done."
+    mode = None if value in (None, "", "none") else value
+    if mode not in ("mot17", "mot16", "mot20", None): raise LgmotError(f"--distractors must be mot17, mot16, mot20 or none; got {value!r}")
+    return mode
+
 # %% ../nbs/14_cli.ipynb #bcb68b21
 def _difficulty(items: list[str] | None) -> dict[str, dict]:
     "`domain.knob=value` items (value: a number, or `lo,hi`) as {domain: {knob: value}}."
@@ -157,7 +163,7 @@ def eval_results(gt: Annotated[str, REQUIRED],                   # ground-truth 
         if not Path(folder).is_dir(): raise LgmotError("result folder not found", folder)
         labelled[label or Path(folder).name] = folder
     peer_names = _split(peers)
-    d = None if distractors == "none" else distractors
+    d = _distractors(distractors)
     seq_list = list(seqs or []) or None
     cmp = compare(gt, labelled, peers=peer_names, dets=det, seqs=seq_list, distractors=d, postprocess=postprocess_tracks)
     pd.set_option("display.width", 200)
@@ -280,6 +286,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
              set: Annotated[str, MANY] = None,  # dotted overrides of the model's config, e.g. graph.pruning_fallback=true
             ):
     "Per-level edge diagnostics and ground-truth upper bounds of a model, per sequence and for all."
+    distractors = _distractors(distractors)
     import pandas as pd
     from lgmot.eval import diagnose_report
     from lgmot.track import prepare_for_tracking, upper_bound_tracks
@@ -289,7 +296,7 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
         traces[seq.name] = []
         runs[seq.name] = upper_bound_tracks(net, seq, cfg, device=dev, traces=traces[seq.name])
         gts[seq.name] = seq_dir
-    report = diagnose_report(gts, runs, traces, distractors=None if distractors == "none" else distractors)
+    report = diagnose_report(gts, runs, traces, distractors=distractors)
     pd.set_option("display.width", 200)
     print("edge decisions per level (edges whose two ends carry a gt id):")
     print(report.edges.round(3).to_string())
@@ -310,12 +317,13 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               device: str = "cpu",              # cpu | cuda | cuda:N | auto
               set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
               by: str = "f1",                   # f1 (edge F1 per level, fast) | idf1 | hota (of tracking the sequences)
-              distractors: str = "",            # with --by idf1/hota on MOT17 gt: mot17 (distractor classes removed)
+              distractors: str = "",            # with --by idf1/hota: mot17 (MOT17's distractor classes removed) | mot20 | none
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
     from lgmot.track import prepare_for_tracking
     if by not in ("f1", "idf1", "hota"): raise LgmotError(f"--by must be f1, idf1 or hota; got {by!r}")
+    distractors = _distractors(distractors)
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
     net, cfg, dev, dirs = _model_and_gt_sequences("calibrate", data, model, det, seqs, split, device, set)
     if by == "f1":
@@ -324,7 +332,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
         new_cfg.language = language   # the model file keeps the language config it was trained with
     else:
         from lgmot.report import calibrate_by_tracking
-        new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors or None, device=str(dev))
+        new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors, device=str(dev))
     print(table.round(3).to_string())
     save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
                                          "calibrated_by": by, "calibration_commit": git_commit()})

@@ -49,6 +49,7 @@ class GraphConfig:
     frames_per_graph: int = 150
     frames_per_level: list[int] = field(default_factory=lambda: [5, 25, 75, 150])
     top_k: int = 10                # mutual top-k neighbours
+    level_top_k: list[int] = field(default_factory=list)  # per level; empty: `top_k` at every level
     pruning: list[str] = field(default_factory=lambda: ["geometry", "motion_005", "motion_005", "motion_005"])
     motion_max_length: list[int] = field(default_factory=lambda: [5, 25, 75])  # levels >= 1
     motion_pred_length: list[int] = field(default_factory=lambda: [5, 25, 75])
@@ -60,6 +61,10 @@ class GraphConfig:
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)
+
+    def top_k_at(self, level: int) -> int:
+        "The mutual top-k of `level`: `level_top_k[level]`, or `top_k` when no per-level list is set."
+        return self.level_top_k[level] if self.level_top_k else self.top_k
 
 @dataclass
 class ModelConfig:
@@ -187,6 +192,8 @@ def validate(cfg: Config, source=None) -> Config:
         _check(p == "geometry" or p.startswith("motion_") and p[7:].isdigit(), f"graph.pruning entry {p!r} is not 'geometry' or 'motion_<digits>'", source)
     _check(len(l.spg_levels) == L, f"language.spg_levels has {len(l.spg_levels)} entries; the number of levels is {L}", source)
     _check(g.top_k >= 1, "graph.top_k must be >= 1", source)
+    _check(not g.level_top_k or len(g.level_top_k) == L, f"graph.level_top_k has {len(g.level_top_k)} entries; the number of levels is {L}", source)
+    _check(all(isinstance(k, int) and k >= 1 for k in g.level_top_k), "graph.level_top_k must all be integers >= 1", source)
     _check(0 < g.node_id_min_ratio <= 1, "graph.node_id_min_ratio must be in (0, 1]", source)
     _check(m.steps >= 1, "model.steps must be >= 1", source)
     _check(0 <= m.class_steps <= m.steps, f"model.class_steps ({m.class_steps}) must be in [0, model.steps={m.steps}] (0 = all but the first)", source)

@@ -436,7 +436,7 @@ def build_hierarchy_level(nodes: Nodes, level: int, graph_cfg: GraphConfig, fps:
         motion = torch.full((cand.shape[1],), -2.0, device=nodes.device)
     score = pruning_scores(nodes, cand, g.pruning[level],
                            pruning_motion(nodes, cand, motion) if motion is not None and g.pruning_fallback else motion)
-    keep = mutual_topk(cand, score, nodes.num_nodes, g.top_k)
+    keep = mutual_topk(cand, score, nodes.num_nodes, g.top_k_at(level))
     if record is not None: record.update(candidates=cand, pruning_score=score, kept=keep)
     edges = cand[:, keep]
     feats = edge_features(nodes, edges, fps, motion[keep] if level >= 1 else None)

@@ -21,7 +21,7 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
-           'is_box_input', 'fills_gaps', 'config_for_input', 'results_frame', 'track_sequence', 'upper_bound_tracks',
+           'is_box_input', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks',
            'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
            'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
@@ -112,17 +112,21 @@ def is_box_input(dets: pd.DataFrame) -> bool:
     such as ground-truth boxes used as detections."""
     return "conf" not in dets or bool(dets["conf"].nunique() <= 1)
 
+def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
+    """`cfg` as it applies to `seq`'s kind of input, decided once: for given boxes, the per-level thresholds calibrated
+    on given boxes (`track.level_thresholds_box_input`) where there are any, and `track.interpolate` off unless
+    `track.interpolate_box_input` (a gap in given boxes is a gap in the annotation). A detector's scores and false
+    positives make edge scores run differently from those of exact boxes, so calibration chooses thresholds for each
+    kind of input it sees. Returns `cfg` itself where nothing changes; never modifies it."""
+    box = is_box_input(seq.dets)
+    thresholds = cfg.track.level_thresholds_box_input if box and cfg.track.level_thresholds_box_input else cfg.track.level_thresholds
+    interpolate = bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not box))
+    if thresholds is cfg.track.level_thresholds and interpolate == cfg.track.interpolate: return cfg
+    return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(thresholds), interpolate=interpolate))
+
 def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
     "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
-    return bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not is_box_input(seq.dets)))
-
-def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
-    """`cfg` as it applies to `seq`: for given boxes, the per-level thresholds calibrated on given boxes
-    (`track.level_thresholds_box_input`) where there are any. A detector's scores and false positives make edge scores
-    run differently from those of exact boxes, so calibration chooses thresholds for each kind of input it sees."""
-    if not (cfg.track.level_thresholds_box_input and is_box_input(seq.dets)): return cfg
-    out = dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(cfg.track.level_thresholds_box_input)))
-    return out
+    return config_for_input(seq, cfg).track.interpolate
 
 # %% ../nbs/10_track.ipynb #05b5c2fd
 def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) -> pd.DataFrame:
@@ -270,12 +274,13 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
               "model_trained_on": getattr(model, "trained_on", None), "tracked_training_sequences": seen, "sequences": {}}
     for seq in loaded:
         t = {}
-        res = track_sequence(model, seq, cfg, oracle=oracle, device=dev, timings=t)
+        seq_cfg = config_for_input(seq, cfg)
+        res = track_sequence(model, seq, seq_cfg, oracle=oracle, device=dev, timings=t)
         write_mot_txt(res, out_dir / f"{seq.name}.txt", kind="result")
         n_frames = seq.last_frame - seq.first_frame + 1
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
-                                         "gaps_filled": fills_gaps(seq, cfg),
-                                         "level_thresholds": [level_threshold(config_for_input(seq, cfg), l) for l in range(cfg.graph.depth)],
+                                         "gaps_filled": seq_cfg.track.interpolate,
+                                         "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

@@ -62,6 +62,9 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     (["synth", "--out", "never", "--domains", "street", "--difficulty", "dance.sway=1"], "not among --domains"),
     (["synth", "--out", "never", "--calibrate", "--test", "1"], "--calibrate needs at least 3 test sequences"),
     (["calibrate", "--data", ".", "--out", "never.pt", "--by", "mota"], "--by must be f1, idf1 or hota"),
+    (["calibrate", "--data", ".", "--out", "never.pt", "--by", "idf1", "--distractors", "mot18"], "--distractors must be mot17, mot16, mot20 or none"),
+    (["diagnose", "--data", ".", "--distractors", "plain"], "--distractors must be mot17, mot16, mot20 or none"),
+    (["eval", "--gt", ".", "--results", ".", "--distractors", "MOT17"], "--distractors must be mot17, mot16, mot20 or none"),
     (["train", "--data", ".", "--set", "train.lr_schedule=step"], "train.lr_schedule must be one of constant, cosine"),
 ])
 def test_bad_input_is_one_line_and_non_zero(args, message):

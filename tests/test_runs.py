@@ -183,7 +183,7 @@ def test_language_study_notebook(tmp_path):
 def test_real_geometry_recipe_notebook(tmp_path):
     "The `real-geometry` recipe, shrunk: warm-started from the shipped model on two tiny synthetic roots, calibrated."
     from lgmot.data.synth import make_dataset
-    from lgmot.hierarchy import model_trained_on
+    from lgmot.hierarchy import load_model, model_trained_on
     roots = [tmp_path / "dance", tmp_path / "sports"]
     for i, root in enumerate(roots): make_dataset(root, domains=[root.name], splits={"train": 1}, n_frames=30, seed=5 + i)
     over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=3", spg=False))
@@ -192,11 +192,11 @@ def test_real_geometry_recipe_notebook(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     m = check_run_folder(tmp_path / "rg", "real_geometry")
     assert len(m["trained_on"]) == 2 and len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
+    assert m["level_top_k"] == [20, 10] and load_model(m["model"])[1].graph.level_top_k == [20, 10]   # tracks wider at level 0
     lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
     assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}
     # re-calibrating what the recipe trained: nothing is trained, the thresholds go back to 0.5, the weights and lineage stay
     import torch
-    from lgmot.hierarchy import load_model
     r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "overrides", over,
               "-p", "distractors", "", "-p", "threads", "1", "-p", "trained_model", m["trained_model"],
               "-p", "calibrate_thresholds", "false", "--out", str(tmp_path / "rg2"))
