@@ -90,6 +90,9 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     # without --model the real-trajectory model is chosen, and the record says which file and why
     assert record["model_choice"]["shipped_model"] == "real-geometry" and record["model"].endswith("real_geometry.pt")
     assert "sequences have all their frames" in record["model_choice"]["why"]
+    # it tracks with its recipe's wider level-0 graph; MOT17's detector output has its gaps filled, per the recipe
+    assert record["config"]["graph"]["level_top_k"] == [20, 10, 10, 10]
+    assert record["sequences"]["MOT17-09"]["gaps_filled"] is True
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):
