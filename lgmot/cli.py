@@ -28,8 +28,10 @@ def _split(names: str | list[str] | None) -> list[str]:
 
 def _distractors(value: str | None) -> str | None:
     "`--distractors` as `lgmot.eval` reads it (none or empty: None), checked before any work is done."
+    from lgmot.eval import DISTRACTOR_MODES
     mode = None if value in (None, "", "none") else value
-    if mode not in ("mot17", "mot16", "mot20", None): raise LgmotError(f"--distractors must be mot17, mot16, mot20 or none; got {value!r}")
+    if mode not in DISTRACTOR_MODES:
+        raise LgmotError(f"--distractors must be {', '.join(m for m in DISTRACTOR_MODES if m)} or none; got {value!r}")
     return mode
 
 # %% ../nbs/14_cli.ipynb #bcb68b21

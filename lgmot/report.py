@@ -521,8 +521,9 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     seqs = prepare_for_tracking(dirs, model, out, device)
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
     gt = {d.name: d for d in dirs}
-    kinds = {"detector output": [s for s in seqs if not is_box_input(s.dets)], "given boxes": [s for s in seqs if is_box_input(s.dets)]}
-    kinds = {k: v for k, v in kinds.items() if v}
+    box = [is_box_input(s.dets) for s in seqs]
+    kinds = {kind: [s for s, b in zip(seqs, box) if b == is_box] for kind, is_box in (("detector output", False), ("given boxes", True))
+             if is_box in box}
     cache: dict[tuple, tuple[float, float]] = {}
     def score(kind: str, th, interpolate: bool) -> tuple[float, float]:
         key = (kind, tuple(round(float(t), 4) for t in th), bool(interpolate))

@@ -121,7 +121,7 @@ def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     box = is_box_input(seq.dets)
     thresholds = cfg.track.level_thresholds_box_input if box and cfg.track.level_thresholds_box_input else cfg.track.level_thresholds
     interpolate = bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not box))
-    if thresholds is cfg.track.level_thresholds and interpolate == cfg.track.interpolate: return cfg
+    if list(thresholds) == list(cfg.track.level_thresholds) and interpolate == cfg.track.interpolate: return cfg   # e.g. already applied
     return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(thresholds), interpolate=interpolate))
 
 def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
