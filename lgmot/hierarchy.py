@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import scipy.optimize, scipy.sparse
 import torch
-from torch_geometric.data import Batch
 from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
 from .data.mot import Sequence, load_sequence
-from .graph import (Nodes, build_hierarchy_level, clip_detections, edge_feature_names, edge_labels,
+from .graph import (Nodes, batch_graphs, build_hierarchy_level, clip_detections, edge_feature_names, edge_labels,
                          forward_edges, forward_mask, level0_nodes, next_level_nodes, overlapping_windows, toy_detections)
 from .model import LgmotNet, edge_probabilities, lgmot_loss
 
@@ -370,7 +369,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     for level in range(depth):
         records = [{} if traces is not None else None for _ in clips]
         graphs = [_level_graph(n, c, level, cfg, text, r) for n, c, r in zip(nodes, clips, records)]
-        batch = Batch.from_data_list(graphs)
+        batch = batch_graphs(graphs)
         n_fwd = [int(forward_mask(g).sum()) for g in graphs]
         by_gt, out = level in gt_levels, None
         if by_gt: probs = forward_edge_labels(batch)

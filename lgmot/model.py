@@ -11,10 +11,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from torch_geometric.data import Data
 from .core import Config, ModelConfig, LgmotError
 from .features.text import pool_to_width
-from .graph import edge_feature_names, forward_mask
+from .graph import LevelGraph, edge_feature_names, forward_mask
 
 # %% auto #0
 __all__ = ['SHARE_PATTERNS', 'INFONCE_TEMPERATURE', 'mlp', 'MPN', 'EdgeRoutes', 'edge_routes', 'LgmotNet',
@@ -142,7 +141,7 @@ def mpn(self: LgmotNet, level: int) -> MPN:
 
 # %% ../nbs/07_model.ipynb #6983a501
 @patch
-def node_input_of(self: LgmotNet, data: Data) -> torch.Tensor:
+def node_input_of(self: LgmotNet, data: LevelGraph) -> torch.Tensor:
     "(N, node_in_dim) node input: zeros (zero mode) or `data.x` (appearance mode)."
     dev = data.edge_index.device
     if self.node_input == "zero": return torch.zeros(data.num_nodes, self.node_in_dim, device=dev)
@@ -193,7 +192,7 @@ class ModelOutput:
     inst_target: torch.Tensor | None = None
 
 @patch
-def forward(self: LgmotNet, data: Data, level: int, with_language: bool = False) -> ModelOutput:
+def forward(self: LgmotNet, data: LevelGraph, level: int, with_language: bool = False) -> ModelOutput:
     "The level's MPN on `data` (a level graph or a batch); with language, also the SPG/ISG targets that apply."
     mpn = self.mpn(level)
     edge_attr = self.edge_input(data.edge_attr, level)
@@ -227,7 +226,7 @@ def instance_text_target(self: LgmotNet, text: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/07_model.ipynb #2c6bb725
 @patch
-def scene_target(self: LgmotNet, data: Data) -> torch.Tensor:
+def scene_target(self: LgmotNet, data: LevelGraph) -> torch.Tensor:
     "(E, 16) the projected scene vector of each edge's clip, from `data.scene_emb` (B, S)."
     scene = getattr(data, "scene_emb", None)
     if scene is None: raise LgmotError("scene guidance (SPG) is on but the graph has no scene_emb; encode the scene text or switch SPG off")
@@ -239,7 +238,7 @@ def scene_target(self: LgmotNet, data: Data) -> torch.Tensor:
 
 # %% ../nbs/07_model.ipynb #0999419e
 @patch
-def inst_target(self: LgmotNet, data: Data) -> torch.Tensor:
+def inst_target(self: LgmotNet, data: LevelGraph) -> torch.Tensor:
     "(N, 128) the projected track text of each node, from `data.inst_emb` (N, Di)."
     inst = getattr(data, "inst_emb", None)
     if inst is None or getattr(data, "inst_valid", None) is None:
@@ -272,7 +271,7 @@ def info_nce(node_emb: torch.Tensor, text_emb: torch.Tensor, temperature: float 
     logits = F.normalize(node_emb, dim=1) @ F.normalize(texts, dim=1).T / temperature
     return F.cross_entropy(logits, cls)
 
-def lgmot_loss(out: ModelOutput, data: Data, level: int, cfg: Config, language: bool = True) -> dict[str, torch.Tensor]:
+def lgmot_loss(out: ModelOutput, data: LevelGraph, level: int, cfg: Config, language: bool = True) -> dict[str, torch.Tensor]:
     "The loss of one level's forward: dict(total, edge, spg, isg), scalar tensors (see the text above)."
     lang, tr = cfg.language, cfg.train
     mask = data.edge_mask.bool() if tr.no_fp_loss else None
@@ -289,7 +288,7 @@ def lgmot_loss(out: ModelOutput, data: Data, level: int, cfg: Config, language: 
         isg = lang.isg_weight * align(out.node_hidden[valid], out.inst_target[valid])
     return dict(total=edge + spg + isg, edge=edge, spg=spg, isg=isg)
 
-def edge_probabilities(out: ModelOutput, data: Data) -> torch.Tensor:
+def edge_probabilities(out: ModelOutput, data: LevelGraph) -> torch.Tensor:
     """(E/2,) probability of each earlier -> later edge (order of `lgmot.graph.forward_edges`): the sigmoid of the
     last step's logit averaged over the edge's two directions (as SUSHI's `HICLTracker.hicl_forward` followed by
     `to_undirected_graph`, `src/tracker/hicl_tracker.py`)."""

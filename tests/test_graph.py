@@ -4,10 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from torch_geometric.data import Batch
 
 from lgmot.core import LgmotError, apply_overrides, preset
-from lgmot.graph import (build_hierarchy_level, candidate_edges, clip_detections, clip_windows, edge_labels,
+from lgmot.graph import (batch_graphs, build_hierarchy_level, candidate_edges, clip_detections, clip_windows, edge_labels,
                          forward_edges, level0_nodes, motion_giou, mutual_topk, pruning_motion, pruning_scores, next_level_nodes, oracle_hierarchy,
                          overlapping_windows, pool_nodes, toy_detections)
 
@@ -169,9 +168,9 @@ def test_level_graph_fields_batching_and_determinism():
     n1, labels = next_level_nodes(n0, g, g.edge_label[g.edge_forward] > 0.5)
     assert torch.equal(n1.det_to_node, labels)         # level 0: nodes are detections
     h = build_hierarchy_level(n1, 1, cfg.graph, 30.0, scene_emb=torch.ones(12), instance_emb=torch.randn(5, 128), instance_ids=[1, 2, 3, 4, 5])
-    assert h.edge_attr.shape[1] == 7 and "inst_emb" not in h     # instance targets exist at level 0 only
+    assert h.edge_attr.shape[1] == 7 and h.inst_emb is None     # instance targets exist at level 0 only
     assert ((h.edge_attr[:, 6] >= -2) & (h.edge_attr[:, 6] <= 1)).all()
-    b = Batch.from_data_list([h, h, h])
+    b = batch_graphs([h, h, h])
     assert b.num_nodes == 3 * h.num_nodes and b.scene_emb.shape == (3, 12)
     assert forward_edges(b).shape[1] == 3 * (h.edge_index.shape[1] // 2)
 

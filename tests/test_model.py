@@ -1,11 +1,11 @@
 "Tests of `lgmot.model`: shapes, parameter counts, language switches and gradients, losses, learning a tiny graph."
 import copy
+import dataclasses
 import pytest
 import torch
-from torch_geometric.data import Batch, Data
 
 from lgmot.core import LgmotError, apply_overrides, preset
-from lgmot.graph import build_hierarchy_level, clip_detections, level0_nodes, next_level_nodes, toy_detections
+from lgmot.graph import batch_graphs, build_hierarchy_level, clip_detections, level0_nodes, next_level_nodes, toy_detections
 from lgmot.model import (LgmotNet, count_parameters, edge_probabilities, focal_loss, info_nce, lgmot_loss,
                          loss_gradients)
 
@@ -28,7 +28,7 @@ def graphs():
 
 
 def _strip(data):
-    return Data(**{k: data[k] for k in data.keys() if k not in LANG_FIELDS})
+    return dataclasses.replace(data, **{k: None for k in LANG_FIELDS})
 
 
 def _reached(grads):
@@ -54,7 +54,7 @@ def test_shapes_and_batching(graphs):
         assert len(out.logits) == 11 and all(l.shape == (E,) for l in out.logits)
         assert all(e.shape == (E, 16) for e in out.edge_embeddings) and out.node_hidden.shape == (g.num_nodes, 128)
         assert edge_probabilities(out, g).shape == (E // 2,)
-    b = Batch.from_data_list([g1, g1])
+    b = batch_graphs([g1, g1])
     pb = edge_probabilities(net(b, 1), b)
     p1 = edge_probabilities(net(g1, 1), g1)
     assert torch.allclose(pb, torch.cat([p1, p1]), atol=1e-6)
