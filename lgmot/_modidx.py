@@ -603,6 +603,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'lgmot.report.machine_summary': ('report.html#machine_summary', 'lgmot/report.py'),
                               'lgmot.report.notebook_parameters': ('report.html#notebook_parameters', 'lgmot/report.py'),
                               'lgmot.report.parameters_cell': ('report.html#parameters_cell', 'lgmot/report.py'),
+                              'lgmot.report.pick_candidate': ('report.html#pick_candidate', 'lgmot/report.py'),
                               'lgmot.report.read_manifest': ('report.html#read_manifest', 'lgmot/report.py'),
                               'lgmot.report.read_notebook': ('report.html#read_notebook', 'lgmot/report.py'),
                               'lgmot.report.report_views': ('report.html#report_views', 'lgmot/report.py'),

@@ -16,7 +16,8 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'Parameter', 'parame
            'shipped_run_notebooks', 'find_run_notebook', 'setup_report', 'save_metrics', 'show_markdown', 'config_hash',
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
-           'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'calibrate_by_tracking']
+           'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'pick_candidate',
+           'calibrate_by_tracking']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -498,6 +499,20 @@ def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = N
     return {key: evaluate_subset(gt, folder, keep, distractors=distractors, label=key[0]) for key, folder in cells.items()}
 
 
+# %% ../nbs/13_report.ipynb #aa8a37a3
+def pick_candidate(tried: dict, current):
+    """The value to keep from `tried` = {value: (metric, other metric)} (higher is better), `current` one of its keys:
+    the best candidate that scores >= `current` on both metrics and > on one (by metric, then the other, then the
+    nearest to `current`), or `current` when none does."""
+    if current not in tried: raise LgmotError(f"pick_candidate: the current value {current!r} is not among the candidates")
+    now = tried[current]
+    better = [v for v, s in tried.items() if s[0] >= now[0] and s[1] >= now[1] and s != now]
+    if not better: return current
+    def nearness(v):
+        try: return -abs(float(v) - float(current))
+        except (TypeError, ValueError): return 0.0
+    return max(better, key=lambda v: (tried[v], nearness(v)))
+
 # %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 
@@ -535,9 +550,9 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
         return cache[key]
     rows = []
     def choose(setting: str, kind: str, level: int, current, candidates, scored):
-        "The best of `candidates` by `scored(value)`, `current` kept on ties; every candidate tried goes into `rows`."
+        "`pick_candidate` of `candidates` scored by `scored(value)`; every candidate tried goes into `rows`."
         tried = {v: scored(v) for v in candidates}
-        best = max(tried, key=lambda v: (tried[v], v == current))
+        best = pick_candidate(tried, current)
         rows.extend({"setting": setting, "inputs": kind, "level": level, "value": v, metric: s[0], "other": s[1],
                      "chosen": v == best} for v, s in tried.items())
         return best
