@@ -184,7 +184,9 @@ def lr_at(iteration: int, total: int, cfg: Config) -> float:
 
 # %% ../nbs/09_train.ipynb #e32e4513
 def init_model_from(model: LgmotNet, path) -> dict:
-    "Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names], 'trained_on': the file's lineage or None}."
+    """Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names],
+    'widened': [names], 'trained_on': the file's lineage or None}. A model that read no appearance (one input column,
+    always 0) warm-starts an appearance model silently: the widened first node layer gets zero weights (`widened`)."""
     from lgmot.core import package_dir
     path = package_dir() / "assets" / "default_model.pt" if str(path) == "shipped" else Path(path)
     if not path.exists(): raise LgmotError("train.init_from: model file not found", path)
@@ -194,9 +196,15 @@ def init_model_from(model: LgmotNet, path) -> dict:
     own = model.state_dict()
     match = {k: v for k, v in blob["state_dict"].items() if k in own and own[k].shape == v.shape}
     if not match: raise LgmotError("train.init_from: no tensor of the file fits this model (another architecture)", path)
-    model.load_state_dict(match, strict=False)
-    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match)),
-            "trained_on": blob.get("trained_on")}
+    # the file's weight on its always-zero input column never mattered; zeros on the new columns keep the node encoder's
+    # output, ReLU(bias), what it was: before training the model scores every graph as the file's did, whatever the
+    # appearance, and training moves away from that only as far as appearance helps
+    widened = {k: torch.zeros_like(own[k]) for k, v in blob["state_dict"].items()
+               if k in own and k not in match and v.dim() == 2 and v.shape[1] == 1 and own[k].dim() == 2
+               and own[k].shape[0] == v.shape[0] and k.endswith("node_enc1.0.weight")}
+    model.load_state_dict({**match, **widened}, strict=False)
+    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match) - set(widened)),
+            "widened": sorted(widened), "trained_on": blob.get("trained_on")}
 
 # %% ../nbs/09_train.ipynb #c1327561
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
