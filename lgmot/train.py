@@ -14,7 +14,7 @@ import torch.distributed as dist
 from torch import nn
 from .core import (Config, LgmotError, atomic_torch_save, atomic_write, git_commit, load_config, new_run_dir,
                         progress, resolve_device, safe_torch_load, save_config, seed_everything)
-from .graph import clip_windows, forward_mask, oracle_hierarchy
+from .graph import EDGE_FEATURES, clip_windows, forward_mask, oracle_hierarchy
 from .hierarchy import (Clip, PreparedSequence, clip_nodes, hierarchy_forward, model_for, save_model)
 from .model import LgmotNet, fit_edge_normalization
 
@@ -185,8 +185,9 @@ def lr_at(iteration: int, total: int, cfg: Config) -> float:
 # %% ../nbs/09_train.ipynb #e32e4513
 def init_model_from(model: LgmotNet, path) -> dict:
     """Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names],
-    'widened': [names], 'trained_on': the file's lineage or None}. A model that read no appearance (one input column,
-    always 0) warm-starts an appearance model silently: the widened first node layer gets zero weights (`widened`)."""
+    'widened': [names], 'silenced': [names], 'trained_on': the file's lineage or None}. A model that read no appearance
+    warm-starts an appearance model silently: the widened first node layer gets zero weights (`widened`) and so does
+    the edge encoders' input of the appearance distance (`silenced`), which that model only ever saw at 0."""
     from lgmot.core import package_dir
     path = package_dir() / "assets" / "default_model.pt" if str(path) == "shipped" else Path(path)
     if not path.exists(): raise LgmotError("train.init_from: model file not found", path)
@@ -196,15 +197,21 @@ def init_model_from(model: LgmotNet, path) -> dict:
     own = model.state_dict()
     match = {k: v for k, v in blob["state_dict"].items() if k in own and own[k].shape == v.shape}
     if not match: raise LgmotError("train.init_from: no tensor of the file fits this model (another architecture)", path)
-    # the file's weight on its always-zero input column never mattered; zeros on the new columns keep the node encoder's
-    # output, ReLU(bias), what it was: before training the model scores every graph as the file's did, whatever the
-    # appearance, and training moves away from that only as far as appearance helps
-    widened = {k: torch.zeros_like(own[k]) for k, v in blob["state_dict"].items()
-               if k in own and k not in match and v.dim() == 2 and v.shape[1] == 1 and own[k].dim() == 2
-               and own[k].shape[0] == v.shape[0] and k.endswith("node_enc1.0.weight")}
-    model.load_state_dict({**match, **widened}, strict=False)
+    widened, silenced = {}, {}
+    if blob.get("node_in_dim") == 0 and model.node_input == "appearance":
+        # the file's model read one always-zero node column and an appearance distance that was always 0, so its weights
+        # there never mattered; zeros keep the node encoder's output (ReLU(bias)) and the edge encoding what they were:
+        # before training the model scores every graph as the file's did, whatever the appearance, and training moves
+        # away from that only as far as appearance helps
+        widened = {k: torch.zeros_like(own[k]) for k, v in blob["state_dict"].items()
+                   if k.endswith("node_enc1.0.weight") and k in own and k not in match and own[k].shape[0] == v.shape[0]}
+        col = EDGE_FEATURES.index("app_dist")
+        for k, v in match.items():
+            if k.endswith("edge_enc.0.weight") and v.shape[1] > col:
+                silenced[k] = v.clone(); silenced[k][:, col] = 0
+    model.load_state_dict({**match, **widened, **silenced}, strict=False)
     return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match) - set(widened)),
-            "widened": sorted(widened), "trained_on": blob.get("trained_on")}
+            "widened": sorted(widened), "silenced": sorted(silenced), "trained_on": blob.get("trained_on")}
 
 # %% ../nbs/09_train.ipynb #c1327561
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
