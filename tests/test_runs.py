@@ -206,3 +206,26 @@ def test_real_geometry_recipe_notebook(tmp_path):
     (a, _), (b, _) = load_model(m["trained_model"]), load_model(m2["model"])
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
     assert model_trained_on(m2["model"]) == lineage
+
+
+def test_synth_appearance_recipe_notebook(tmp_path):
+    "The appearance model's recipe, shrunk: both variants trained, calibrated on validation, scored per domain."
+    import torch
+    from lgmot.hierarchy import load_model
+    over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=2", spg=True))
+    r = lgmot("run", "synth_appearance", "-p", "synth_frames", "30", "-p", "epochs", "1", "-p", "synth_train", "1",
+              "-p", "test_per_domain", "1", "-p", "peers", "[sort]", "-p", "overrides", over, "-p", "threads", "1",
+              "--out", str(tmp_path / "sa"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = check_run_folder(tmp_path / "sa", "synth_appearance")
+    assert set(m["variants"]) == {"appearance", "no appearance"} and sorted(m["test"]) == ["dance", "sports", "street"]
+    app, cfg = load_model(m["variants"]["appearance"]["model"])
+    geo, gcfg = load_model(m["variants"]["no appearance"]["model"])
+    assert (cfg.model.node_input, cfg.data.appearance) == ("appearance", "mobilenetv2")
+    assert app.mpns[0].node_enc1[0].in_features == 1280 and geo.mpns[0].node_enc1[0].in_features == 1
+    assert gcfg.data.appearance == "none" and len(cfg.track.level_thresholds) == cfg.graph.depth
+    for domain, row in m["margin_over_best_peer"].items():   # every model measured against the same best peer
+        assert {"appearance", "no appearance", "real-geometry", "shipped"} <= set(row) and row["best_peer_IDF1"][0].startswith("sort")
+    assert torch.isfinite(app.mpns[0].node_enc1[0].weight).all()
+    # which variant to keep is decided on validation, by the rule calibration uses; nothing is installed unasked
+    assert m["kept_on_validation"] in m["variants"] and set(m["validation"]) == set(m["variants"])
