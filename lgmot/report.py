@@ -503,8 +503,10 @@ def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = N
 def pick_candidate(tried: dict, current):
     """The value to keep from `tried` = {value: (metric, other metric)} (higher is better), `current` one of its keys:
     the best candidate that scores >= `current` on both metrics and > on one (by metric, then the other, then the
-    nearest to `current`), or `current` when none does."""
+    nearest to `current`; equally near, the first in `tried`), or `current` when none does. A NaN score (nothing to
+    score) counts as the lowest."""
     if current not in tried: raise LgmotError(f"pick_candidate: the current value {current!r} is not among the candidates")
+    tried = {v: tuple(float("-inf") if s != s else s for s in pair) for v, pair in tried.items()}
     now = tried[current]
     better = [v for v, s in tried.items() if s[0] >= now[0] and s[1] >= now[1] and s != now]
     if not better: return current

@@ -21,8 +21,8 @@ from .model import LgmotNet, fit_edge_normalization
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip',
            'HierarchyLoss', 'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run',
-           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'train_epoch',
-           'training_lineage', 'train']
+           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns',
+           'train_epoch', 'training_lineage', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -186,8 +186,9 @@ def lr_at(iteration: int, total: int, cfg: Config) -> float:
 def init_model_from(model: LgmotNet, path) -> dict:
     """Copy the matching tensors of the model file `path` into `model`; returns {'copied': n, 'fresh': [names],
     'widened': [names], 'silenced': [names], 'trained_on': the file's lineage or None}. A model that read no appearance
-    warm-starts an appearance model silently: the widened first node layer gets zero weights (`widened`) and so does
-    the edge encoders' input of the appearance distance (`silenced`), which that model only ever saw at 0."""
+    warm-starts one that does silently: where the file's node input was zero, the first node layer of an appearance
+    model starts at zero weights (`widened`); where the file never saw appearance at all, so does the edge encoders'
+    input of the appearance distance (`silenced`, its statistics re-fitted by `train`)."""
     from lgmot.core import package_dir
     path = package_dir() / "assets" / "default_model.pt" if str(path) == "shipped" else Path(path)
     if not path.exists(): raise LgmotError("train.init_from: model file not found", path)
@@ -197,21 +198,31 @@ def init_model_from(model: LgmotNet, path) -> dict:
     own = model.state_dict()
     match = {k: v for k, v in blob["state_dict"].items() if k in own and own[k].shape == v.shape}
     if not match: raise LgmotError("train.init_from: no tensor of the file fits this model (another architecture)", path)
+    # weights that only ever met a zero input never mattered; zeros in their place keep the node encoder's output
+    # (ReLU(bias)) and the edge encoding what they were: for a given graph the model scores edges as the file's did,
+    # whatever the appearance, and training moves away from that only as far as appearance helps
+    file_zero_nodes = ((blob.get("config") or {}).get("model") or {}).get("node_input", "zero") == "zero"
+    reads_appearance = getattr(model, "node_in_dim_given", 0) > 0 or model.node_input == "appearance"
     widened, silenced = {}, {}
-    if blob.get("node_in_dim") == 0 and model.node_input == "appearance":
-        # the file's model read one always-zero node column and an appearance distance that was always 0, so its weights
-        # there never mattered; zeros keep the node encoder's output (ReLU(bias)) and the edge encoding what they were:
-        # before training the model scores every graph as the file's did, whatever the appearance, and training moves
-        # away from that only as far as appearance helps
-        widened = {k: torch.zeros_like(own[k]) for k, v in blob["state_dict"].items()
-                   if k.endswith("node_enc1.0.weight") and k in own and k not in match and own[k].shape[0] == v.shape[0]}
+    if file_zero_nodes and model.node_input == "appearance":
+        widened = {k: torch.zeros_like(v) for k, v in own.items() if k.endswith("node_enc1.0.weight")}
+    if blob.get("node_in_dim") == 0 and reads_appearance:
         col = EDGE_FEATURES.index("app_dist")
         for k, v in match.items():
             if k.endswith("edge_enc.0.weight") and v.shape[1] > col:
                 silenced[k] = v.clone(); silenced[k][:, col] = 0
     model.load_state_dict({**match, **widened, **silenced}, strict=False)
-    return {"from": str(path), "copied": len(match), "fresh": sorted(set(own) - set(match) - set(widened)),
+    return {"from": str(path), "copied": len(set(match) - set(widened)), "fresh": sorted(set(own) - set(match) - set(widened)),
             "widened": sorted(widened), "silenced": sorted(silenced), "trained_on": blob.get("trained_on")}
+
+# %% ../nbs/09_train.ipynb #c306ae83
+@torch.no_grad()
+def refit_edge_columns(model: LgmotNet, edge_attrs: dict[int, list[torch.Tensor]], columns: list[int]) -> None:
+    "`fit_edge_normalization` of the edge-feature `columns` only; every other column keeps its statistics."
+    mean, std = model.edge_mean.clone(), model.edge_std.clone()
+    fit_edge_normalization(model, edge_attrs)
+    for c in columns: mean[:, c], std[:, c] = model.edge_mean[:, c], model.edge_std[:, c]
+    model.edge_mean.copy_(mean); model.edge_std.copy_(std)
 
 # %% ../nbs/09_train.ipynb #c1327561
 def train_epoch(step: nn.Module, model: LgmotNet, opt, clips: list[Clip], cfg: Config, epoch: int, iteration: int,
@@ -272,6 +283,9 @@ def train(cfg: Config, seqs: list[PreparedSequence], out_dir="runs", run_name: s
     norm_copied = init is not None and not {"edge_mean", "edge_std"} & set(init["fresh"])
     if cfg.model.edge_norm and fresh_start and not norm_copied:
         fit_edge_normalization(model, edge_statistics_sample(clips, cfg, device))
+    elif cfg.model.edge_norm and fresh_start and init["silenced"]:
+        # the file's statistics of the appearance distance describe a column that was always 0: fit that one afresh
+        refit_edge_columns(model, edge_statistics_sample(clips, cfg, device), [EDGE_FEATURES.index("app_dist")])
     per_epoch = len(epoch_batches(len(clips), cfg.train.batch_size, cfg.seed, 0, world, rank))
     total = cfg.train.max_iterations or cfg.train.epochs * per_epoch
     step = HierarchyLoss(model, cfg, device)
