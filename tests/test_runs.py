@@ -210,7 +210,6 @@ def test_real_geometry_recipe_notebook(tmp_path):
 
 def test_synth_appearance_recipe_notebook(tmp_path):
     "The appearance model's recipe, shrunk: both variants trained, calibrated on validation, scored per domain."
-    import torch
     from lgmot.hierarchy import load_model
     over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=2", spg=True))
     r = lgmot("run", "synth_appearance", "-p", "synth_frames", "30", "-p", "epochs", "1", "-p", "synth_train", "1",
