@@ -510,10 +510,7 @@ def pick_candidate(tried: dict, current):
     now = tried[current]
     better = [v for v, s in tried.items() if s[0] >= now[0] and s[1] >= now[1] and s != now]
     if not better: return current
-    def nearness(v):
-        try: return -abs(float(v) - float(current))
-        except (TypeError, ValueError): return 0.0
-    return max(better, key=lambda v: (tried[v], nearness(v)))
+    return max(better, key=lambda v: (tried[v], -abs(float(v) - float(current))))   # thresholds or on/off flags
 
 # %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
