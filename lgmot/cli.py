@@ -341,7 +341,9 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     boxes = new_cfg.track.level_thresholds_box_input
     print(f"track.level_thresholds = {new_cfg.track.level_thresholds}, "
           + (f"track.level_thresholds_box_input = {boxes}, " if boxes else "")
-          + f"track.interpolate = {new_cfg.track.interpolate}; wrote {out}")
+          + f"track.interpolate = {new_cfg.track.interpolate}, track.stitch = {new_cfg.track.stitch}"
+          + (f", track.stitch_box_input = {new_cfg.track.stitch_box_input}" if new_cfg.track.stitch_box_input else "")
+          + f"; wrote {out}")
     return Path(out)
 
 # %% ../nbs/14_cli.ipynb #f42c9347

@@ -138,6 +138,9 @@ class TrackConfig:
     min_track_len: int = 2
     interpolate: bool = True       # fill gaps in tracks (detector output; see lgmot.track.fills_gaps)
     interpolate_box_input: bool = False   # fill them also when every detection has one confidence (given boxes)
+    stitch: list[float] = field(default_factory=list)   # [max gap in seconds, distance in heights]: join a track's end to a
+                                   # later start both predict (lgmot.track.stitch_tracks); empty or gap 0: no stitching
+    stitch_box_input: list[float] = field(default_factory=list)   # the same for given boxes; empty: as `stitch`
 
 @dataclass
 class Config:
@@ -207,6 +210,10 @@ def validate(cfg: Config, source=None) -> Config:
         lt = getattr(cfg.track, key)
         _check(not lt or len(lt) == L, f"track.{key} has {len(lt)} entries; the number of levels is {L}", source)
         _check(all(0 < t < 1 for t in lt), f"track.{key} must all be in (0, 1)", source)
+    for key in ("stitch", "stitch_box_input"):
+        st = getattr(cfg.track, key)
+        _check(len(st) in (0, 2) and all(v >= 0 for v in st),
+               f"track.{key} must be empty or [max gap in seconds >= 0, distance >= 0]; got {st}", source)
     for key, allowed in _CHOICES.items():
         if allowed is None: continue
         val = get_dotted(cfg, key)

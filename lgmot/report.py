@@ -11,8 +11,8 @@ from typing import Any
 from .core import LgmotError, atomic_write, git_commit, package_dir
 
 # %% auto #0
-__all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'Parameter', 'parameters_cell', 'read_notebook',
-           'notebook_parameters', 'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir',
+__all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'STITCH_DISTANCES', 'STITCH_GAPS', 'Parameter', 'parameters_cell',
+           'read_notebook', 'notebook_parameters', 'coerce_parameter', 'resolve_parameters', 'run_notebooks_dir',
            'shipped_run_notebooks', 'find_run_notebook', 'setup_report', 'save_metrics', 'show_markdown', 'config_hash',
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
@@ -514,14 +514,17 @@ def pick_candidate(tried: dict, current):
 
 # %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
+STITCH_DISTANCES = (0.2, 0.35, 0.5, 0.75)   # `lgmot.track.stitch_tracks` cost, box heights per 1 + gap in seconds
+STITCH_GAPS = (1.0, 2.0, 4.0)               # seconds; the distance is chosen at 2 s, then the gap at that distance
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
-                          device: str = "cpu", gaps: bool = True, thresholds: bool = True):
-    """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are) and, with `gaps`,
-    `track.interpolate` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), and
-    the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA, chosen; `level` is -1 on the
-    `track.interpolate` rows). Thresholds are chosen on each kind of input separately (detector output; given boxes,
-    `lgmot.track.is_box_input`); where both kinds are present, those of given boxes go to `track.level_thresholds_box_input`."""
+                          device: str = "cpu", gaps: bool = True, thresholds: bool = True, stitch: bool = True):
+    """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are), with `gaps`
+    `track.interpolate` and with `stitch` `track.stitch` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
+    (validation sequences with gt), and the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA,
+    chosen; `level` is -1 on the rows of settings that are no level's threshold). Thresholds and stitching are chosen on
+    each kind of input separately (detector output; given boxes, `lgmot.track.is_box_input`); where both kinds are
+    present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`."""
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
@@ -531,7 +534,8 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
     out = copy.deepcopy(cfg)
-    out.track.level_thresholds_box_input = []     # while scoring, `level_thresholds` applies to every sequence
+    out.track.level_thresholds_box_input = []     # while scoring, `level_thresholds` and `stitch` apply to every sequence
+    out.track.stitch_box_input = []
     seqs = prepare_for_tracking(dirs, model, out, device)
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
     gt = {d.name: d for d in dirs}
@@ -539,10 +543,15 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     kinds = {kind: [s for s, b in zip(seqs, box) if b == is_box] for kind, is_box in (("detector output", False), ("given boxes", True))
              if is_box in box}
     cache: dict[tuple, tuple[float, float]] = {}
-    def score(kind: str, th, interpolate: bool) -> tuple[float, float]:
-        key = (kind, tuple(round(float(t), 4) for t in th), bool(interpolate))
+    def current_stitch(kind: str) -> tuple[float, float]:
+        "(max gap s, distance) `cfg` stitches `kind` with; (0, 0) when it does not."
+        st = cfg.track.stitch_box_input if kind == "given boxes" and cfg.track.stitch_box_input else cfg.track.stitch
+        return (float(st[0]), float(st[1])) if len(st) and min(st) > 0 else (0.0, 0.0)
+    def score(kind: str, th, interpolate: bool, stitching=None) -> tuple[float, float]:
+        st = current_stitch(kind) if stitching is None else stitching
+        key = (kind, tuple(round(float(t), 4) for t in th), bool(interpolate), tuple(float(v) for v in st))
         if key not in cache:
-            out.track.level_thresholds, out.track.interpolate = list(key[1]), key[2]
+            out.track.level_thresholds, out.track.interpolate, out.track.stitch = list(key[1]), key[2], list(key[3])
             res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in kinds[kind]}
             comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]
             cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
@@ -570,9 +579,25 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
         th = chosen["detector output"]
         interpolate = choose("track.interpolate", "detector output", -1, interpolate, (interpolate, not interpolate),
                              lambda f: score("detector output", th, f))
+    # stitching fragments (`lgmot.track.stitch_tracks`) on top of the chosen thresholds and gap filling: the distance
+    # at the current gap (2 s where off), then the gap at that distance; distance 0 is off
+    stitched = {}
+    for kind in kinds:
+        gap, dist = current_stitch(kind)
+        if stitch:
+            gap = gap or 2.0
+            dist = choose("track.stitch distance", kind, -1, dist, sorted({0.0, *STITCH_DISTANCES, dist}),
+                          lambda v: score(kind, chosen[kind], interpolate, (gap, v) if v > 0 else (0.0, 0.0)))
+            if dist > 0:
+                gap = choose("track.stitch gap", kind, -1, gap, sorted({*STITCH_GAPS, gap}),
+                             lambda g: score(kind, chosen[kind], interpolate, (g, dist)))
+        stitched[kind] = [gap, dist] if dist > 0 else [0.0, 0.0]
     out.track.level_thresholds = chosen.get("detector output", chosen.get("given boxes"))
     out.track.level_thresholds_box_input = chosen["given boxes"] if len(chosen) == 2 else []
     out.track.interpolate = interpolate
+    first = stitched.get("detector output", stitched.get("given boxes"))
+    out.track.stitch = first if min(first) > 0 else []
+    out.track.stitch_box_input = stitched["given boxes"] if len(stitched) == 2 else []
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", metric, "other", "chosen"])
     return out, table.rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})

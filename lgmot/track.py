@@ -20,10 +20,10 @@ from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_dep
 from .model import LgmotNet
 
 # %% auto #0
-__all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'merge_clip',
-           'is_box_input', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks',
-           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
-           'load_tracker', 'prepare_for_tracking', 'track_dataset']
+__all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
+           'merge_clip', 'is_box_input', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence',
+           'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames',
+           'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -75,10 +75,61 @@ def interpolate_tracks(df: pd.DataFrame, max_gap: int | None = None) -> pd.DataF
     out = pd.concat([d, new], ignore_index=True)
     return out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
-def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = True, max_gap: int | None = None) -> pd.DataFrame:
-    "LG-MOT's output post-processing: `drop_short_tracks`, then `interpolate_tracks`."
+def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = True, max_gap: int | None = None,
+                       stitch=(), fps: float = 30.0) -> pd.DataFrame:
+    """LG-MOT's output post-processing: `drop_short_tracks`, then `interpolate_tracks`. With `stitch` = [max gap in
+    seconds, distance] (both > 0), `stitch_tracks` joins fragments in between, so that filling also closes the joined gaps."""
     out = drop_short_tracks(df, min_len)
+    if len(stitch) and min(stitch) > 0: out = stitch_tracks(out, round(stitch[0] * fps), stitch[1], fps)
     return interpolate_tracks(out, max_gap) if interpolate else out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
+
+# %% ../nbs/10_track.ipynb #60652029
+def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray, ...]:
+    """Per track of `d` (sorted by id, frame; columns frame, id, x, y, height), in id order: frame (T,), feet point (T, 2),
+    height (T,) of its first (`at_start`) or last box, and its velocity there (T, 2), px per frame, the least-squares
+    slope over its first / last `n_fit` boxes (0 for a single box)."""
+    by_id = d.groupby("id", sort=True)
+    part = by_id.head(n_fit) if at_start else by_id.tail(n_fit)
+    end = by_id.head(1) if at_start else by_id.tail(1)
+    g = part.groupby("id", sort=True)
+    dt = part["frame"] - g["frame"].transform("mean")
+    dev = part[["x", "y"]] - g[["x", "y"]].transform("mean")
+    slope_num = dev.mul(dt, axis=0).groupby(part["id"], sort=True).sum().to_numpy()
+    slope_den = (dt ** 2).groupby(part["id"], sort=True).sum().to_numpy()
+    vel = np.divide(slope_num, slope_den[:, None], out=np.zeros_like(slope_num), where=slope_den[:, None] > 0)
+    return end["frame"].to_numpy(float), end[["x", "y"]].to_numpy(float), end["height"].to_numpy(float), vel
+
+def stitch_tracks(df: pd.DataFrame, max_gap: int, distance: float, fps: float, n_fit: int = 5,
+                  max_height_ratio: float = 1.5) -> pd.DataFrame:
+    """`df` (result rows: frame, id, left, top, width, height, ...) with fragments of one trajectory given one id: the end
+    of track A joins the start of track B when B starts 1..`max_gap` frames after A ends and the motion of each, carried
+    over the gap, lands within `distance` box heights (per 1 + gap in seconds) of the other (see above). B's rows take
+    A's id; the rows themselves are unchanged."""
+    if df.empty or max_gap < 1 or distance <= 0: return df.copy()
+    d = df.assign(x=df["left"] + df["width"] / 2, y=df["top"] + df["height"]).sort_values(["id", "frame"], kind="stable")
+    ids = np.sort(d["id"].unique())
+    if len(ids) < 2: return df.copy()
+    f_end, p_end, h_end, v_end = _end_states(d, False, n_fit)       # A: where each track ends, (T,) / (T, 2)
+    f_start, p_start, h_start, v_start = _end_states(d, True, n_fit)  # B: where each starts
+    gap = f_start[None, :] - f_end[:, None]                            # (T_A, T_B) frames
+    ok = (gap >= 1) & (gap <= max_gap) & (np.abs(np.log(h_start[None, :] / h_end[:, None])) <= np.log(max_height_ratio))
+    g = np.where(ok, gap, 0.0)[..., None]
+    miss_b = np.linalg.norm(p_end[:, None] + v_end[:, None] * g - p_start[None], axis=-1)    # A carried forward to B
+    miss_a = np.linalg.norm(p_start[None] - v_start[None] * g - p_end[:, None], axis=-1)     # B carried back to A
+    cost = (miss_a + miss_b) / (h_end[:, None] + h_start[None, :]) / (1 + g[..., 0] / fps)
+    ok &= cost <= distance
+    if not ok.any(): return df.copy()
+    rows, cols = scipy.optimize.linear_sum_assignment(np.where(ok, cost, cost[ok].max() + 1e6))
+    joined = ok[rows, cols]
+    prev = np.arange(len(ids)); prev[cols[joined]] = rows[joined]     # each start's predecessor, itself where none
+    root = prev.copy()
+    while True:                                                       # follow chains to their first track
+        nxt = prev[root]
+        if (nxt == root).all(): break
+        root = nxt
+    out = df.copy()
+    out["id"] = out["id"].map(dict(zip(ids.tolist(), ids[root].tolist())))
+    return out
 
 # %% ../nbs/10_track.ipynb #7a7bbd7d
 def merge_clip(track_of_det: np.ndarray, frame_of_det: np.ndarray, det_ids: np.ndarray, labels: np.ndarray,
@@ -115,14 +166,17 @@ def is_box_input(dets: pd.DataFrame) -> bool:
 def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     """`cfg` as it applies to `seq`'s kind of input, decided once: for given boxes, the per-level thresholds calibrated
     on given boxes (`track.level_thresholds_box_input`) where there are any, and `track.interpolate` off unless
-    `track.interpolate_box_input` (a gap in given boxes is a gap in the annotation). A detector's scores and false
+    `track.interpolate_box_input` (a gap in given boxes is a gap in the annotation), and `track.stitch_box_input` where set. A detector's scores and false
     positives make edge scores run differently from those of exact boxes, so calibration chooses thresholds for each
     kind of input it sees. Returns `cfg` itself where nothing changes; never modifies it."""
     box = is_box_input(seq.dets)
     thresholds = cfg.track.level_thresholds_box_input if box and cfg.track.level_thresholds_box_input else cfg.track.level_thresholds
     interpolate = bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not box))
-    if list(thresholds) == list(cfg.track.level_thresholds) and interpolate == cfg.track.interpolate: return cfg   # e.g. already applied
-    return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(thresholds), interpolate=interpolate))
+    stitch = cfg.track.stitch_box_input if box and cfg.track.stitch_box_input else cfg.track.stitch
+    if (list(thresholds) == list(cfg.track.level_thresholds) and interpolate == cfg.track.interpolate
+            and list(stitch) == list(cfg.track.stitch)): return cfg   # e.g. already applied
+    return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(thresholds), interpolate=interpolate,
+                                                              stitch=list(stitch)))
 
 def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
     "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
@@ -139,7 +193,8 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
                        "left": sel["left"].to_numpy() + 1, "top": sel["top"].to_numpy() + 1,
                        "width": sel["width"].to_numpy(), "height": sel["height"].to_numpy(),
                        "conf": sel["conf"].to_numpy() if "conf" in sel else 1.0, "det_id": sel["det_id"].to_numpy()})
-    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=fills_gaps(seq, cfg))
+    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=fills_gaps(seq, cfg),
+                            stitch=config_for_input(seq, cfg).track.stitch, fps=seq.fps)
     # ids renumbered 1..K in order of first appearance, as a reader of the file expects
     first = df.groupby("id")["frame"].min().sort_values(kind="stable")
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
@@ -279,7 +334,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
         write_mot_txt(res, out_dir / f"{seq.name}.txt", kind="result")
         n_frames = seq.last_frame - seq.first_frame + 1
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
-                                         "gaps_filled": seq_cfg.track.interpolate,
+                                         "gaps_filled": seq_cfg.track.interpolate, "stitch": seq_cfg.track.stitch,
                                          "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)

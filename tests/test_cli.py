@@ -113,6 +113,7 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     calibrated = load_model(tmp_path / "by_idf1.pt")[1].track
     assert len(calibrated.level_thresholds) == cfg.graph.depth
     assert f"track.interpolate = {calibrated.interpolate}" in r.stdout   # the printed choice is the one saved
+    assert f"track.stitch = {calibrated.stitch}" in r.stdout and "track.stitch distance" in r.stdout
 
 
 def test_help_of_every_command():
