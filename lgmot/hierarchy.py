@@ -115,6 +115,7 @@ class PreparedSequence:
     instance_emb: torch.Tensor | None = None  # (T, Di)
     text_encoder: str = ""
     source: str = ""                        # `sequence_fingerprint` of the folder it came from ("" when made in memory)
+    image_size: tuple[int, int] | None = None   # (width, height) pixels, from seqinfo.ini; None when made in memory
 
 def encode_language(seq: Sequence, encoder, cache=None, control: str = "none", seed: int = 0
                     ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
@@ -206,7 +207,8 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
     frames = seq.dets["frame"]
     first = int(frames.min()) if len(frames) else 1
     return PreparedSequence(seq.name, seq.dets, float(seq.info.fps), first, max(int(seq.info.length), first),
-                         app, scene, ids, inst, getattr(text_encoder, "name", ""), sequence_fingerprint(seq_dir))
+                         app, scene, ids, inst, getattr(text_encoder, "name", ""), sequence_fingerprint(seq_dir),
+                         (int(seq.info.width), int(seq.info.height)))
 
 def toy_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, scene_dim: int = 8, inst_dim: int = 12,
                        miss_rate: float = 0.1, fp_per_frame: float = 0.3) -> PreparedSequence:

@@ -76,17 +76,17 @@ def interpolate_tracks(df: pd.DataFrame, max_gap: int | None = None) -> pd.DataF
     return out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
 def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = True, max_gap: int | None = None,
-                       stitch=(), fps: float = 30.0) -> pd.DataFrame:
+                       stitch=(), fps: float = 30.0, image_size: tuple[int, int] | None = None) -> pd.DataFrame:
     """LG-MOT's output post-processing: `drop_short_tracks`, then `interpolate_tracks`. With `stitch` = [max gap in
     seconds, distance] (both > 0), `stitch_tracks` joins fragments in between, so that filling also closes the joined gaps."""
     out = drop_short_tracks(df, min_len)
-    if len(stitch) and min(stitch) > 0: out = stitch_tracks(out, round(stitch[0] * fps), stitch[1], fps)
+    if len(stitch) and min(stitch) > 0: out = stitch_tracks(out, round(stitch[0] * fps), stitch[1], fps, image_size=image_size)
     return interpolate_tracks(out, max_gap) if interpolate else out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
 # %% ../nbs/10_track.ipynb #60652029
 def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray, ...]:
-    """Per track of `d` (sorted by id, frame; columns frame, id, x, y, height), in id order: frame (T,), feet point (T, 2),
-    height (T,) of its first (`at_start`) or last box, and its velocity there (T, 2), px per frame, the least-squares
+    """Per track of `d` (sorted by id, frame; columns frame, id, x, y, width, height), in id order: frame (T,), feet point
+    (T, 2), size (T, 2) of its first (`at_start`) or last box, and its velocity there (T, 2), px per frame, the least-squares
     slope over its first / last `n_fit` boxes (0 for a single box)."""
     by_id = d.groupby("id", sort=True)
     part = by_id.head(n_fit) if at_start else by_id.tail(n_fit)
@@ -97,22 +97,34 @@ def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray
     slope_num = dev.mul(dt, axis=0).groupby(part["id"], sort=True).sum().to_numpy()
     slope_den = (dt ** 2).groupby(part["id"], sort=True).sum().to_numpy()
     vel = np.divide(slope_num, slope_den[:, None], out=np.zeros_like(slope_num), where=slope_den[:, None] > 0)
-    return end["frame"].to_numpy(float), end[["x", "y"]].to_numpy(float), end["height"].to_numpy(float), vel
+    return end["frame"].to_numpy(float), end[["x", "y"]].to_numpy(float), end[["width", "height"]].to_numpy(float), vel
+
+def _at_border(d: pd.DataFrame, at_start: bool, image_size: tuple[int, int], border: float) -> np.ndarray:
+    "(T,) bool, in id order: is the first (`at_start`) or last box of each track of `d` within `border` of an image edge?"
+    box = (d.groupby("id", sort=True).head(1) if at_start else d.groupby("id", sort=True).tail(1))[["left", "top", "width", "height"]].to_numpy(float)
+    (w, h), (mx, my) = image_size, (border * image_size[0], border * image_size[1])
+    return (box[:, 0] <= mx) | (box[:, 1] <= my) | (box[:, 0] + box[:, 2] >= w - mx) | (box[:, 1] + box[:, 3] >= h - my)
 
 def stitch_tracks(df: pd.DataFrame, max_gap: int, distance: float, fps: float, n_fit: int = 5,
-                  max_height_ratio: float = 1.5) -> pd.DataFrame:
+                  max_size_ratio: float = 1.5, image_size: tuple[int, int] | None = None, border: float = 0.01) -> pd.DataFrame:
     """`df` (result rows: frame, id, left, top, width, height, ...) with fragments of one trajectory given one id: the end
     of track A joins the start of track B when B starts 1..`max_gap` frames after A ends and the motion of each, carried
-    over the gap, lands within `distance` box heights (per 1 + gap in seconds) of the other (see above). B's rows take
-    A's id; the rows themselves are unchanged."""
+    over the gap, lands within `distance` box heights (per 1 + gap in seconds) of the other (see above), and their
+    widths and heights differ by at most `max_size_ratio`. With `image_size` (width, height), an end or start whose box
+    lies within `border` (share of the image side) of an image edge is never joined: the box is cut there, so its feet
+    and size mislead, and a track ending at the edge has left the view. B's rows take A's id; the rows are unchanged."""
     if df.empty or max_gap < 1 or distance <= 0: return df.copy()
     d = df.assign(x=df["left"] + df["width"] / 2, y=df["top"] + df["height"]).sort_values(["id", "frame"], kind="stable")
     ids = np.sort(d["id"].unique())
     if len(ids) < 2: return df.copy()
-    f_end, p_end, h_end, v_end = _end_states(d, False, n_fit)       # A: where each track ends, (T,) / (T, 2)
-    f_start, p_start, h_start, v_start = _end_states(d, True, n_fit)  # B: where each starts
+    f_end, p_end, s_end, v_end = _end_states(d, False, n_fit)       # A: where each track ends, (T,) / (T, 2)
+    f_start, p_start, s_start, v_start = _end_states(d, True, n_fit)  # B: where each starts
+    h_end, h_start = s_end[:, 1], s_start[:, 1]
     gap = f_start[None, :] - f_end[:, None]                            # (T_A, T_B) frames
-    ok = (gap >= 1) & (gap <= max_gap) & (np.abs(np.log(h_start[None, :] / h_end[:, None])) <= np.log(max_height_ratio))
+    size_ratio = np.abs(np.log(s_start[None, :, :] / s_end[:, None, :])).max(-1)
+    ok = (gap >= 1) & (gap <= max_gap) & (size_ratio <= np.log(max_size_ratio))
+    if image_size is not None:
+        ok &= ~_at_border(d, False, image_size, border)[:, None] & ~_at_border(d, True, image_size, border)[None, :]
     g = np.where(ok, gap, 0.0)[..., None]
     miss_b = np.linalg.norm(p_end[:, None] + v_end[:, None] * g - p_start[None], axis=-1)    # A carried forward to B
     miss_a = np.linalg.norm(p_start[None] - v_start[None] * g - p_end[:, None], axis=-1)     # B carried back to A
@@ -194,7 +206,7 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
                        "width": sel["width"].to_numpy(), "height": sel["height"].to_numpy(),
                        "conf": sel["conf"].to_numpy() if "conf" in sel else 1.0, "det_id": sel["det_id"].to_numpy()})
     df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=fills_gaps(seq, cfg),
-                            stitch=config_for_input(seq, cfg).track.stitch, fps=seq.fps)
+                            stitch=config_for_input(seq, cfg).track.stitch, fps=seq.fps, image_size=seq.image_size)
     # ids renumbered 1..K in order of first appearance, as a reader of the file expects
     first = df.groupby("id")["frame"].min().sort_values(kind="stable")
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
