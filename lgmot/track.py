@@ -131,8 +131,11 @@ def stitch_tracks(df: pd.DataFrame, max_gap: int, distance: float, fps: float, n
     cost = (miss_a + miss_b) / (h_end[:, None] + h_start[None, :]) / (1 + g[..., 0] / fps)
     ok &= cost <= distance
     if not ok.any(): return df.copy()
-    rows, cols = scipy.optimize.linear_sum_assignment(np.where(ok, cost, cost[ok].max() + 1e6))
-    joined = ok[rows, cols]
+    ends, starts = np.flatnonzero(ok.any(1)), np.flatnonzero(ok.any(0))   # the assignment only over tracks with a candidate
+    sub_ok = ok[np.ix_(ends, starts)]
+    r, c = scipy.optimize.linear_sum_assignment(np.where(sub_ok, cost[np.ix_(ends, starts)], cost[ok].max() + 1e6))
+    rows, cols = ends[r], starts[c]
+    joined = sub_ok[r, c]
     prev = np.arange(len(ids)); prev[cols[joined]] = rows[joined]     # each start's predecessor, itself where none
     root = prev.copy()
     while True:                                                       # follow chains to their first track
