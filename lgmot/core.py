@@ -212,7 +212,7 @@ def validate(cfg: Config, source=None) -> Config:
         _check(all(0 < t < 1 for t in lt), f"track.{key} must all be in (0, 1)", source)
     for key in ("stitch", "stitch_box_input"):
         st = getattr(cfg.track, key)
-        _check(len(st) in (0, 2) and all(v >= 0 for v in st),
+        _check(len(st) in (0, 2) and all(0 <= v < float("inf") for v in st),
                f"track.{key} must be empty or [max gap in seconds >= 0, distance >= 0]; got {st}", source)
     for key, allowed in _CHOICES.items():
         if allowed is None: continue

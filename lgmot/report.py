@@ -595,9 +595,10 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     out.track.level_thresholds = chosen.get("detector output", chosen.get("given boxes"))
     out.track.level_thresholds_box_input = chosen["given boxes"] if len(chosen) == 2 else []
     out.track.interpolate = interpolate
-    first = stitched.get("detector output", stitched.get("given boxes"))
-    out.track.stitch = first if min(first) > 0 else []
-    out.track.stitch_box_input = stitched["given boxes"] if len(stitched) == 2 else []
+    # a kind of input absent from `seq_dirs` keeps the stitching it had, so calibrating on one kind never changes the other's
+    det, boxes = (stitched.get(k, list(current_stitch(k))) for k in ("detector output", "given boxes"))
+    out.track.stitch = det if min(det) > 0 else []
+    out.track.stitch_box_input = [] if boxes == (det if min(det) > 0 else [0.0, 0.0]) else boxes
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", metric, "other", "chosen"])
     return out, table.rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})

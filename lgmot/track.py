@@ -78,7 +78,9 @@ def interpolate_tracks(df: pd.DataFrame, max_gap: int | None = None) -> pd.DataF
 def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = True, max_gap: int | None = None,
                        stitch=(), fps: float = 30.0, image_size: tuple[int, int] | None = None) -> pd.DataFrame:
     """LG-MOT's output post-processing: `drop_short_tracks`, then `interpolate_tracks`. With `stitch` = [max gap in
-    seconds, distance] (both > 0), `stitch_tracks` joins fragments in between, so that filling also closes the joined gaps."""
+    seconds, distance] (both > 0), `stitch_tracks` joins fragments in between, so that filling also closes the joined gaps.
+    Peers scored as `<peer>+interp` (`lgmot.eval.compare(postprocess=postprocess_tracks)`) get the first two only:
+    stitching settings are calibrated per model, and the README measures the peers given lgmot's as well."""
     out = drop_short_tracks(df, min_len)
     if len(stitch) and min(stitch) > 0: out = stitch_tracks(out, round(stitch[0] * fps), stitch[1], fps, image_size=image_size)
     return interpolate_tracks(out, max_gap) if interpolate else out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
@@ -102,7 +104,7 @@ def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray
 def _at_border(d: pd.DataFrame, at_start: bool, image_size: tuple[int, int], border: float) -> np.ndarray:
     "(T,) bool, in id order: is the first (`at_start`) or last box of each track of `d` within `border` of an image edge?"
     box = (d.groupby("id", sort=True).head(1) if at_start else d.groupby("id", sort=True).tail(1))[["left", "top", "width", "height"]].to_numpy(float)
-    (w, h), (mx, my) = image_size, (border * image_size[0], border * image_size[1])
+    (w, h), (mx, my) = image_size, (max(border * image_size[0], 1.0), max(border * image_size[1], 1.0))   # >= 1 px: boxes may be 1-based
     return (box[:, 0] <= mx) | (box[:, 1] <= my) | (box[:, 0] + box[:, 2] >= w - mx) | (box[:, 1] + box[:, 3] >= h - my)
 
 def stitch_tracks(df: pd.DataFrame, max_gap: int, distance: float, fps: float, n_fit: int = 5,
