@@ -592,8 +592,11 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
                 gap = choose("track.stitch gap", kind, -1, gap, sorted({*STITCH_GAPS, gap}),
                              lambda g: score(kind, chosen[kind], interpolate, (g, dist)))
         stitched[kind] = [gap, dist] if dist > 0 else [0.0, 0.0]
-    out.track.level_thresholds = chosen.get("detector output", chosen.get("given boxes"))
-    out.track.level_thresholds_box_input = chosen["given boxes"] if len(chosen) == 2 else []
+    # likewise a kind of input absent from `seq_dirs` keeps the thresholds it had
+    det_th = chosen.get("detector output", start)
+    box_th = chosen.get("given boxes", list(cfg.track.level_thresholds_box_input) or start)
+    out.track.level_thresholds = det_th
+    out.track.level_thresholds_box_input = box_th if len(chosen) == 2 or box_th != det_th else []
     out.track.interpolate = interpolate
     # a kind of input absent from `seq_dirs` keeps the stitching it had, so calibrating on one kind never changes the other's
     det, boxes = (stitched.get(k, list(current_stitch(k))) for k in ("detector output", "given boxes"))
