@@ -87,9 +87,9 @@ def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = T
 
 # %% ../nbs/10_track.ipynb #60652029
 def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray, ...]:
-    """Per track of `d` (sorted by id, frame; columns frame, id, x, y, width, height), in id order: frame (T,), feet point
-    (T, 2), size (T, 2) of its first (`at_start`) or last box, and its velocity there (T, 2), px per frame, the least-squares
-    slope over its first / last `n_fit` boxes (0 for a single box)."""
+    """Per track of `d` (sorted by id, frame; columns frame, id, x, y, left, top, width, height), in id order: frame (T,),
+    feet point (T, 2), box (T, 4) left, top, width, height of its first (`at_start`) or last box, and its velocity there
+    (T, 2), px per frame, the least-squares slope over its first / last `n_fit` boxes (0 for a single box)."""
     by_id = d.groupby("id", sort=True)
     part = by_id.head(n_fit) if at_start else by_id.tail(n_fit)
     end = by_id.head(1) if at_start else by_id.tail(1)
@@ -99,11 +99,10 @@ def _end_states(d: pd.DataFrame, at_start: bool, n_fit: int) -> tuple[np.ndarray
     slope_num = dev.mul(dt, axis=0).groupby(part["id"], sort=True).sum().to_numpy()
     slope_den = (dt ** 2).groupby(part["id"], sort=True).sum().to_numpy()
     vel = np.divide(slope_num, slope_den[:, None], out=np.zeros_like(slope_num), where=slope_den[:, None] > 0)
-    return end["frame"].to_numpy(float), end[["x", "y"]].to_numpy(float), end[["width", "height"]].to_numpy(float), vel
+    return end["frame"].to_numpy(float), end[["x", "y"]].to_numpy(float), end[["left", "top", "width", "height"]].to_numpy(float), vel
 
-def _at_border(d: pd.DataFrame, at_start: bool, image_size: tuple[int, int], border: float) -> np.ndarray:
-    "(T,) bool, in id order: is the first (`at_start`) or last box of each track of `d` within `border` of an image edge?"
-    box = (d.groupby("id", sort=True).head(1) if at_start else d.groupby("id", sort=True).tail(1))[["left", "top", "width", "height"]].to_numpy(float)
+def _at_border(box: np.ndarray, image_size: tuple[int, int], border: float) -> np.ndarray:
+    "(T,) bool: is each box (T, 4) left, top, width, height within `border` (share of the image side) of an image edge?"
     (w, h), (mx, my) = image_size, (max(border * image_size[0], 1.0), max(border * image_size[1], 1.0))   # >= 1 px: boxes may be 1-based
     return (box[:, 0] <= mx) | (box[:, 1] <= my) | (box[:, 0] + box[:, 2] >= w - mx) | (box[:, 1] + box[:, 3] >= h - my)
 
@@ -119,14 +118,15 @@ def stitch_tracks(df: pd.DataFrame, max_gap: int, distance: float, fps: float, n
     d = df.assign(x=df["left"] + df["width"] / 2, y=df["top"] + df["height"]).sort_values(["id", "frame"], kind="stable")
     ids = np.sort(d["id"].unique())
     if len(ids) < 2: return df.copy()
-    f_end, p_end, s_end, v_end = _end_states(d, False, n_fit)       # A: where each track ends, (T,) / (T, 2)
-    f_start, p_start, s_start, v_start = _end_states(d, True, n_fit)  # B: where each starts
+    f_end, p_end, b_end, v_end = _end_states(d, False, n_fit)       # A: where each track ends, (T,) / (T, 2) / (T, 4)
+    f_start, p_start, b_start, v_start = _end_states(d, True, n_fit)  # B: where each starts
+    s_end, s_start = b_end[:, 2:], b_start[:, 2:]
     h_end, h_start = s_end[:, 1], s_start[:, 1]
     gap = f_start[None, :] - f_end[:, None]                            # (T_A, T_B) frames
     size_ratio = np.abs(np.log(s_start[None, :, :] / s_end[:, None, :])).max(-1)
     ok = (gap >= 1) & (gap <= max_gap) & (size_ratio <= np.log(max_size_ratio))
     if image_size is not None:
-        ok &= ~_at_border(d, False, image_size, border)[:, None] & ~_at_border(d, True, image_size, border)[None, :]
+        ok &= ~_at_border(b_end, image_size, border)[:, None] & ~_at_border(b_start, image_size, border)[None, :]
     g = np.where(ok, gap, 0.0)[..., None]
     miss_b = np.linalg.norm(p_end[:, None] + v_end[:, None] * g - p_start[None], axis=-1)    # A carried forward to B
     miss_a = np.linalg.norm(p_start[None] - v_start[None] * g - p_end[:, None], axis=-1)     # B carried back to A
@@ -210,8 +210,9 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
                        "left": sel["left"].to_numpy() + 1, "top": sel["top"].to_numpy() + 1,
                        "width": sel["width"].to_numpy(), "height": sel["height"].to_numpy(),
                        "conf": sel["conf"].to_numpy() if "conf" in sel else 1.0, "det_id": sel["det_id"].to_numpy()})
-    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=fills_gaps(seq, cfg),
-                            stitch=config_for_input(seq, cfg).track.stitch, fps=seq.fps, image_size=seq.image_size)
+    seq_cfg = config_for_input(seq, cfg)
+    df = postprocess_tracks(df, min_len=cfg.track.min_track_len, interpolate=seq_cfg.track.interpolate,
+                            stitch=seq_cfg.track.stitch, fps=seq.fps, image_size=seq.image_size)
     # ids renumbered 1..K in order of first appearance, as a reader of the file expects
     first = df.groupby("id")["frame"].min().sort_values(kind="stable")
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
