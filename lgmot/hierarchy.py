@@ -26,8 +26,8 @@ __all__ = ['LANGUAGE_CONTROLS', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_
            'level_threshold', 'PreparedSequence', 'encode_language', 'sequence_fingerprint', 'trained_on_any',
            'language_control', 'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes',
            'inference_depth', 'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward',
-           'level0_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model', 'load_model',
-           'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
+           'shared_levels', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model',
+           'load_model', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
            'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
@@ -355,12 +355,12 @@ def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, act
 # %% ../nbs/08_hierarchy.ipynb #6c26e118
 def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, depth: int | None = None,
                       with_loss: bool = False, language: bool = False, oracle: bool = False, gt_levels=(),
-                      device="cpu", traces: list | None = None, level0_memo: dict | None = None):
+                      device="cpu", traces: list | None = None, chunk_memo: dict | None = None):
     """Run `clips` through the first `depth` levels. Returns (losses: list of dicts per level, nodes: list[Nodes]
     per clip after the last level, stats: dict of edge-accuracy counts). `model` may be None with `oracle`.
     `gt_levels`: levels decided by the ground truth instead of the model. `traces`: a list that receives one
-    `HierarchyTrace` per clip (nothing is kept when it is None). `level0_memo`: the level-0 decisions of earlier
-    overlapping clips (see `level0_clusters`); used when tracking one clip, model-decided, without trace or loss."""
+    `HierarchyTrace` per clip (nothing is kept when it is None). `chunk_memo`: the decisions of earlier overlapping
+    clips (see `chunk_clusters`); used when tracking one clip with the model, without trace or loss."""
     depth = cfg.graph.depth if depth is None else depth
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
@@ -370,12 +370,12 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
     losses, stats = [], {"edges": 0, "correct": 0, "labelled": 0}
     text = language or traces is not None   # a trace shows the language targets when the model has heads
-    memo_applies = (level0_memo is not None and len(clips) == 1 and model is not None and 0 not in gt_levels
-                    and traces is None and not with_loss and not language)
+    memo_applies = (chunk_memo is not None and len(clips) == 1 and model is not None and traces is None
+                    and not with_loss and not language)
     for level in range(depth):
-        if level == 0 and memo_applies:
+        if memo_applies and level in shared_levels(cfg) and level not in gt_levels:
             with torch.no_grad():
-                nodes = [pool_nodes(nodes[0], level0_clusters(model, nodes[0], clips[0], cfg, level0_memo),
+                nodes = [pool_nodes(nodes[0], chunk_clusters(model, nodes[0], clips[0], level, cfg, chunk_memo),
                                     cfg.graph.node_id_min_ratio)[0]]
             continue
         records = [{} if traces is not None else None for _ in clips]
@@ -422,39 +422,55 @@ def _output_slices(out, graphs) -> list[dict]:
     return [{"logits": [l[k] for l in logits], "embeddings": [e[k] for e in embeddings], "hidden": hidden[k]}
             for k in range(len(graphs))]
 
-# %% ../nbs/08_hierarchy.ipynb #3ffc7ab7
+# %% ../nbs/08_hierarchy.ipynb #d44d78c4
 def _select_detections(d: ClipDetections, keep: torch.Tensor) -> ClipDetections:
     "The rows `keep` ((M,) bool) of `d`, still aligned to the clip's first frame."
     return ClipDetections(det_id=d.det_id[keep], frame=d.frame[keep], box=d.box[keep], gt_id=d.gt_id[keep],
                           app=None if d.app is None else d.app[keep], first_frame=d.first_frame, last_frame=d.last_frame)
 
-def level0_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, cfg: Config, memo: dict) -> torch.Tensor:
-    """(M,) level-0 cluster label of every detection of `clip` (`nodes`: its level-0 nodes, rows sorted by frame).
-    Runs the model only on the level-0 chunks that `memo` does not hold, and adds them to it.
-    memo: {(first frame, last frame) of a chunk: (m,) long labels of its detections, in row order}."""
-    M, chunk, first = nodes.num_nodes, cfg.graph.frames_per_level[0], clip.first_frame
-    labels = torch.empty(M, dtype=torch.long, device=nodes.device)
-    if M == 0: return labels
-    which = torch.div(nodes.t_start - first, chunk, rounding_mode="floor")   # nondecreasing: rows are in frame order
-    chunk_ids, sizes = torch.unique_consecutive(which, return_counts=True)
-    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame)) for c in chunk_ids.tolist()]
+def shared_levels(cfg: Config) -> range:
+    "The levels whose chunks overlapping clips can share: below the last, while each chunk length divides the next."
+    f = cfg.graph.frames_per_level
+    nested = next((l for l in range(1, len(f)) if f[l] % f[l - 1]), len(f))   # first level that breaks the nesting
+    return range(min(nested, len(f) - 1))
+
+def _nodes_of_rows(nodes: Nodes, keep: torch.Tensor, min_ratio: float) -> Nodes:
+    "The nodes of `nodes` whose detections are the rows `keep` ((M,) bool, whole nodes only), as a `Nodes` of its level."
+    sub = level0_nodes(_select_detections(nodes.dets, keep))
+    if nodes.level == 0: return sub
+    pooled, _ = pool_nodes(sub, nodes.det_to_node[keep], min_ratio)   # ordered by first detection, as `nodes` are
+    pooled.level = nodes.level
+    return pooled
+
+def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: dict) -> torch.Tensor:
+    """(N,) cluster label of every node of `clip` at `level` (a level of `shared_levels`), deciding only the chunks
+    `memo` does not hold, and adding them to it. memo: {(first frame, last frame, level) of a chunk: (m,) long
+    cluster of each of its detections, in row order}; rows are sorted by frame, so a chunk's rows are contiguous."""
+    N, M, chunk, first = nodes.num_nodes, nodes.dets.num_dets, cfg.graph.frames_per_level[level], clip.first_frame
+    if N == 0: return torch.empty(0, dtype=torch.long, device=nodes.device)
+    det_chunk = torch.div(nodes.dets.frame - first, chunk, rounding_mode="floor")   # nondecreasing over rows
+    chunk_ids, sizes = torch.unique_consecutive(det_chunk, return_counts=True)
+    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level) for c in chunk_ids.tolist()]
     bounds = [0, *torch.cumsum(sizes, 0).tolist()]
-    fresh_chunk = torch.tensor([k not in memo for k in keys], device=nodes.device)
-    fresh = torch.repeat_interleave(fresh_chunk, sizes)
+    fresh = torch.repeat_interleave(torch.tensor([k not in memo for k in keys], device=nodes.device), sizes)
+    det_label = torch.empty(M, dtype=torch.long, device=nodes.device)
     if fresh.any():
-        sub = level0_nodes(_select_detections(nodes.dets, fresh))
-        graph = _level_graph(sub, clip, 0, cfg, False)
+        sub = _nodes_of_rows(nodes, fresh, cfg.graph.node_id_min_ratio)
+        graph = _level_graph(sub, clip, level, cfg, False)
         edges = forward_edges(graph)
         active = torch.zeros(edges.shape[1], dtype=torch.bool, device=nodes.device)
         if edges.shape[1]:
-            prob = edge_probabilities(model(batch_graphs([graph]), 0), graph)
-            active = round_edges(edges, prob, sub.num_nodes, level_threshold(cfg, 0), cfg.track.rounding)
-        labels[fresh] = cluster_labels(sub.num_nodes, edges, active)
-    for k, key in enumerate(keys):   # labels of different chunks must differ: offset each by (k + 1) * M
+            prob = edge_probabilities(model(batch_graphs([graph]), level), graph)
+            active = round_edges(edges, prob, sub.num_nodes, level_threshold(cfg, level), cfg.track.rounding)
+        det_label[fresh] = cluster_labels(sub.num_nodes, edges, active)[sub.det_to_node]
+    for k, key in enumerate(keys):   # clusters of different chunks must differ: offset each by (k + 1) * M
         a, b = bounds[k], bounds[k + 1]
-        if key in memo: labels[a:b] = memo[key] + (k + 1) * M
-        else: memo[key] = torch.unique(labels[a:b], return_inverse=True)[1]
-    return labels
+        if key in memo: det_label[a:b] = memo[key] + (k + 1) * M
+        else: memo[key] = torch.unique(det_label[a:b], return_inverse=True)[1]
+    # every detection of a node carries the node's cluster: read it at the node's first detection
+    first_row = torch.full((N,), M, dtype=torch.long, device=nodes.device).scatter_reduce(
+        0, nodes.det_to_node, torch.arange(M, device=nodes.device), reduce="amin")
+    return det_label[first_row]
 
 # %% ../nbs/08_hierarchy.ipynb #ae0a8b7b
 @torch.no_grad()

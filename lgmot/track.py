@@ -28,12 +28,12 @@ __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tra
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
 def track_clip(model: LgmotNet | None, clip: Clip, cfg: Config, oracle: bool = False, device="cpu", gt_levels=(),
-               traces: list | None = None, level0_memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(det_id (M,), cluster label (M,)) of the detections of `clip` after the last level. `level0_memo`: the
-    level-0 decisions earlier overlapping clips made (`lgmot.hierarchy.level0_clusters`), reused and extended."""
+               traces: list | None = None, chunk_memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(det_id (M,), cluster label (M,)) of the detections of `clip` after the last level. `chunk_memo`: the
+    decisions earlier overlapping clips made (`lgmot.hierarchy.chunk_clusters`), reused and extended."""
     if model is not None: model.eval()
     _, nodes, _ = hierarchy_forward(model, [clip], cfg, inference_depth(model, cfg), oracle=oracle,
-                                    gt_levels=gt_levels, device=device, traces=traces, level0_memo=level0_memo)
+                                    gt_levels=gt_levels, device=device, traces=traces, chunk_memo=chunk_memo)
     n = nodes[0]
     return n.dets.det_id.cpu().numpy(), n.det_to_node.cpu().numpy()
 
@@ -221,11 +221,11 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
 
 def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
                    timings: dict | None = None, gt_levels=(), traces: list | None = None,
-                   share_level0: bool = True) -> pd.DataFrame:
+                   share_chunks: bool = True) -> pd.DataFrame:
     """Track one sequence clip by clip. Returns result rows (frame, id, left, top, width, height, conf; 1-based) and
     the `det_id` of each. `oracle` uses ground-truth edge labels instead of `model` (needs gt ids), `gt_levels` only
-    at those levels; `traces`, a list, receives one `HierarchyTrace` per clip, in order. `share_level0`: overlapping
-    clips decide the level-0 chunks they share once (the same result, faster; off only to check that)."""
+    at those levels; `traces`, a list, receives one `HierarchyTrace` per clip, in order. `share_chunks`: overlapping
+    clips decide the chunks they share once (the same result, faster; off only to check that)."""
     if (oracle or gt_levels) and not (seq.dets["id"] >= 0).any():
         raise LgmotError(f"oracle tracking needs ground truth; sequence {seq.name} has none")
     if model is None and not oracle: raise LgmotError("track_sequence needs a model (or oracle=True)")
@@ -239,7 +239,7 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     if len(frames) >= 2:
         windows = overlapping_windows(int(frames.min()), int(frames.max()), cfg.graph.frames_per_graph,
                                       cfg.track.clip_overlap, frames=frames)
-        next_id, last, memo = 0, int(frames.min()) - 1, {} if share_level0 else None
+        next_id, last, memo = 0, int(frames.min()) - 1, {} if share_chunks else None
         for a, b in progress(windows, desc=f"track {seq.name}"):
             if memo: memo = {k: v for k, v in memo.items() if k[0] >= a}   # a chunk before the clip never returns
             det_ids, labels = track_clip(model, Clip(seq, a, b), cfg, oracle, device, gt_levels, traces, memo)
