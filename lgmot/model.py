@@ -67,8 +67,8 @@ class MPN(nn.Module):
 # %% ../nbs/07_model.ipynb #c2144a0e
 class EdgeRoutes(NamedTuple):
     "What every round of one forward reuses: the edges of each direction, their source rows and the neighbour counts."
-    past: torch.Tensor       # (Ep,) long: edges whose second node is the earlier one (messages from the past)
-    fut: torch.Tensor        # (Ef,) long: the others
+    past: torch.Tensor | slice   # (Ep,) long: edges whose second node is the earlier one (messages from the past)
+    fut: torch.Tensor | slice    # (Ef,) long: the others; both are slices when the edges come as one graph's halves
     row_past: torch.Tensor   # (Ep,) long: the node each past message goes to
     row_fut: torch.Tensor    # (Ef,) long
     deg_past: torch.Tensor | None   # (N, 1) past neighbours per node, at least 1 (mean aggregation only)
@@ -76,8 +76,11 @@ class EdgeRoutes(NamedTuple):
 
 def edge_routes(edge_index: torch.Tensor, edge_forward: torch.Tensor, num_nodes: int, mean: bool, dtype=torch.float32) -> EdgeRoutes:
     "`EdgeRoutes` of a graph: computed once per forward instead of in each of the 12 rounds."
-    row = edge_index[0]
-    fut, past = edge_forward.nonzero().squeeze(1), (~edge_forward).nonzero().squeeze(1)
+    row, E = edge_index[0], edge_forward.numel() // 2
+    if edge_forward.numel() % 2 == 0 and bool(edge_forward[:E].all()) and not bool(edge_forward[E:].any()):
+        fut, past = slice(0, E), slice(E, 2 * E)   # one graph (forward copies first): each round slices, never gathers
+    else:
+        fut, past = edge_forward.nonzero().squeeze(1), (~edge_forward).nonzero().squeeze(1)
     def degree(r):
         return torch.zeros(num_nodes, 1, device=row.device, dtype=dtype).index_add_(
             0, r, torch.ones(r.shape[0], 1, device=row.device, dtype=dtype)).clamp_min(1)
@@ -91,8 +94,9 @@ def message_step(self: MPN, h: torch.Tensor, e0: torch.Tensor, e: torch.Tensor, 
     `edge_routes` (computed here when not given)."""
     if routes is None: routes = edge_routes(edge_index, edge_forward, h.shape[0], self.mean_messages, h.dtype)
     row, col = edge_index
-    e = self.edge_update(torch.cat([h[row], h[col], e0, e], 1))
-    msg = torch.cat([h[col], e], 1)
+    h_col = h.index_select(0, col)
+    e = self.edge_update(torch.cat([h.index_select(0, row), h_col, e0, e], 1))
+    msg = torch.cat([h_col, e], 1)
     from_past = torch.zeros_like(h).index_add_(0, routes.row_past, self.flow_in(msg[routes.past]))
     from_future = torch.zeros_like(h).index_add_(0, routes.row_fut, self.flow_out(msg[routes.fut]))
     if self.mean_messages:   # divide by the neighbours per direction (at least 1, to avoid 0/0)
