@@ -188,10 +188,19 @@ def test_real_geometry_recipe_notebook(tmp_path):
     for i, root in enumerate(roots): make_dataset(root, domains=[root.name], splits={"train": 1}, n_frames=30, seed=5 + i)
     over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=3", spg=False))
     r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "epochs", "1",
-              "-p", "overrides", over, "-p", "distractors", "", "-p", "threads", "1", "--out", str(tmp_path / "rg"))
+              "-p", "overrides", over, "-p", "distractors", "", "-p", "threads", "1", "-p", "holdout_tail", "0.3",
+              "--out", str(tmp_path / "rg"))
     assert r.returncode == 0, r.stderr[-3000:]
     m = check_run_folder(tmp_path / "rg", "real_geometry")
     assert len(m["trained_on"]) == 2 and len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
+    # trained on the first 70% of each sequence's 30 frames, calibrated on the last 30%, which training never saw
+    from lgmot.data.mot import read_seqinfo
+    holdout = Path(m["model"]).parent / "holdout"
+    assert m["holdout_tail"] == 0.3
+    assert sorted(read_seqinfo(p).length for p in (holdout / "head").iterdir()) == [21, 21]
+    assert sorted(read_seqinfo(p).length for p in (holdout / "tail").iterdir()) == [9, 9]
+    from lgmot.core import safe_torch_load
+    assert safe_torch_load(m["model"])["holdout_tail"] == 0.3
     assert m["level_top_k"] == [20, 10] and load_model(m["model"])[1].graph.level_top_k == [20, 10]   # tracks wider at level 0
     lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
     assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}

@@ -17,8 +17,9 @@ from ..core import LgmotError, atomic_write
 # %% auto #0
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
-           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'Sequence', 'load_sequence', 'Split',
-           'get_split', 'split_sequences', 'find_sequences', 'write_seqmap', 'read_seqmap']
+           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'Sequence', 'load_sequence',
+           'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences', 'find_sequences',
+           'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
 class DataWarning(UserWarning):
@@ -510,6 +511,56 @@ def load_sequence(seq_dir, det_name: str = "det", min_conf: float = 0.0, clamp: 
         dets = assign_gt_ids(dets, gt, gt_min_iou)
     language = seq_dir / "gt" / "language.json"
     return Sequence(info=info, dets=dets, gt=gt, language_path=language if language.is_file() else None, det_path=det_path)
+
+# %% ../../nbs/01_data.mot.ipynb #72be74e1
+def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
+    """Write frames `first..last` (1-based, inclusive) of the sequence `seq_dir` to the new folder `out_dir`,
+    renumbered from 1: seqinfo.ini, det/*.txt, gt/gt.txt (and gt/language.json), img1/ as links. Returns `out_dir`."""
+    seq_dir, out_dir = Path(seq_dir), Path(out_dir)
+    info = read_seqinfo(seq_dir)
+    if not (isinstance(first, (int, np.integer)) and isinstance(last, (int, np.integer)) and 1 <= first <= last <= info.length):
+        raise LgmotError(f"write_frame_range: need 1 <= first <= last <= {info.length} (the frames of {info.name}), "
+                         f"got first={first}, last={last}", seq_dir)
+    if out_dir.exists(): raise LgmotError("write_frame_range: the output folder exists; it is never overwritten", out_dir)
+    tables = [(p, "det", read_det_file(p, info)) for p in sorted((seq_dir / "det").glob("*.txt"))]
+    if (seq_dir / "gt" / "gt.txt").is_file(): tables.append((seq_dir / "gt" / "gt.txt", "gt", read_gt_file(seq_dir / "gt" / "gt.txt", info)))
+    staging = out_dir.with_name(out_dir.name + ".partial")   # a failure leaves no half-written sequence under out_dir
+    if staging.exists(): raise LgmotError("write_frame_range: a staging folder from an earlier failed call exists; remove it", staging)
+    try:
+        for src, kind, df in tables:
+            part = df[(df["frame"] >= first) & (df["frame"] <= last)].assign(frame=lambda t: t["frame"] - (first - 1))
+            write_mot_txt(part, staging / src.parent.name / src.name, kind)
+        if (seq_dir / "gt" / "language.json").is_file():
+            (staging / "gt").mkdir(parents=True, exist_ok=True)
+            (staging / "gt" / "language.json").write_bytes((seq_dir / "gt" / "language.json").read_bytes())
+        staging.mkdir(parents=True, exist_ok=True)
+        write_seqinfo({"name": out_dir.name, "width": info.width, "height": info.height, "length": last - first + 1,
+                       "fps": info.fps, "img_ext": info.img_ext}, staging)
+        if info.img_dir is not None:
+            (staging / "img1").mkdir()
+            for k in range(first, last + 1):
+                (staging / "img1" / f"{k - first + 1:0{info.frame_digits}d}{info.img_ext}").symlink_to(
+                    (info.img_dir / f"{k:0{info.frame_digits}d}{info.img_ext}").resolve())
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(out_dir)
+    except BaseException:
+        import shutil; shutil.rmtree(staging, ignore_errors=True); raise
+    return out_dir
+
+def split_in_time(seq_dirs, out_root, tail_fraction: float) -> tuple[list[Path], list[Path]]:
+    """Cut every sequence of `seq_dirs` into a head (the first `1 - tail_fraction` of its frames) and a tail (the
+    rest), written under `out_root/head/<name>` and `out_root/tail/<name>`. Returns (head dirs, tail dirs)."""
+    if not 0 < tail_fraction < 1: raise LgmotError(f"split_in_time: tail_fraction must be in (0, 1), got {tail_fraction}")
+    heads, tails = [], []
+    for d in map(Path, seq_dirs):
+        n = read_seqinfo(d).length
+        cut = int(round(n * (1 - tail_fraction)))
+        if cut < 2 or n - cut < 2:
+            raise LgmotError(f"split_in_time: {d.name} has {n} frames; a head and a tail of at least 2 frames each need "
+                             f"another tail_fraction than {tail_fraction}", d)
+        heads.append(write_frame_range(d, Path(out_root) / "head" / d.name, 1, cut))
+        tails.append(write_frame_range(d, Path(out_root) / "tail" / d.name, cut + 1, n))
+    return heads, tails
 
 # %% ../../nbs/01_data.mot.ipynb #77183247
 @dataclass(frozen=True)
