@@ -444,13 +444,15 @@ def _nodes_of_rows(nodes: Nodes, keep: torch.Tensor, min_ratio: float) -> Nodes:
 
 def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: dict) -> torch.Tensor:
     """(N,) cluster label of every node of `clip` at `level` (a level of `shared_levels`), deciding only the chunks
-    `memo` does not hold, and adding them to it. memo: {(first frame, last frame, level) of a chunk: (m,) long
-    cluster of each of its detections, in row order}; rows are sorted by frame, so a chunk's rows are contiguous."""
+    `memo` does not hold, and adding them to it. memo: {(first frame, last frame, level, sequence name) of a chunk:
+    (m,) long cluster of each of its detections, in row order}; rows are sorted by frame, so a chunk's rows are
+    contiguous. A memo belongs to one model and config: `lgmot.track.track_sequence` keeps one per call."""
     N, M, chunk, first = nodes.num_nodes, nodes.dets.num_dets, cfg.graph.frames_per_level[level], clip.first_frame
     if N == 0: return torch.empty(0, dtype=torch.long, device=nodes.device)
     det_chunk = torch.div(nodes.dets.frame - first, chunk, rounding_mode="floor")   # nondecreasing over rows
     chunk_ids, sizes = torch.unique_consecutive(det_chunk, return_counts=True)
-    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level) for c in chunk_ids.tolist()]
+    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level, clip.seq.name)
+            for c in chunk_ids.tolist()]
     bounds = [0, *torch.cumsum(sizes, 0).tolist()]
     fresh = torch.repeat_interleave(torch.tensor([k not in memo for k in keys], device=nodes.device), sizes)
     det_label = torch.empty(M, dtype=torch.long, device=nodes.device)

@@ -512,7 +512,7 @@ def load_sequence(seq_dir, det_name: str = "det", min_conf: float = 0.0, clamp: 
     language = seq_dir / "gt" / "language.json"
     return Sequence(info=info, dets=dets, gt=gt, language_path=language if language.is_file() else None, det_path=det_path)
 
-# %% ../../nbs/01_data.mot.ipynb #72be74e1
+# %% ../../nbs/01_data.mot.ipynb #cf635333
 def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
     """Write frames `first..last` (1-based, inclusive) of the sequence `seq_dir` to the new folder `out_dir`,
     renumbered from 1: seqinfo.ini, det/*.txt, gt/gt.txt (and gt/language.json), img1/ as links. Returns `out_dir`."""
