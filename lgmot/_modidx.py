@@ -522,6 +522,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'lgmot.hierarchy._best_per_group': ('hierarchy.html#_best_per_group', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._level_graph': ('hierarchy.html#_level_graph', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._level_trace': ('hierarchy.html#_level_trace', 'lgmot/hierarchy.py'),
+                                 'lgmot.hierarchy._model_blob': ('hierarchy.html#_model_blob', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._name_seed': ('hierarchy.html#_name_seed', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._nodes_of_rows': ('hierarchy.html#_nodes_of_rows', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._output_slices': ('hierarchy.html#_output_slices', 'lgmot/hierarchy.py'),

@@ -22,13 +22,14 @@ from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, 
 from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
-__all__ = ['LANGUAGE_CONTROLS', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection', 'exact_projection', 'round_edges',
-           'level_threshold', 'PreparedSequence', 'encode_language', 'sequence_fingerprint', 'trained_on_any',
-           'language_control', 'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes',
-           'inference_depth', 'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward',
-           'shared_levels', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model',
-           'load_model', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
-           'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
+__all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection',
+           'exact_projection', 'round_edges', 'level_threshold', 'PreparedSequence', 'encode_language',
+           'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes', 'prepare_sequence',
+           'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels', 'LevelTrace',
+           'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'chunk_clusters', 'trace_clip',
+           'node_table', 'edge_table', 'model_for', 'save_model', 'load_model', 'model_trained_on', 'roc_auc',
+           'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
+           'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -536,11 +537,29 @@ def save_model(path, model: LgmotNet, cfg: Config, extra: dict | None = None) ->
                               "node_in_dim": model.node_in_dim_given, "scene_dim": model.scene_dim_given,
                               "inst_dim": model.inst_dim_given, **lineage, **(extra or {})}, path)
 
-def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
-    "Rebuild a model saved by `save_model`; a file of another kind or config gives an `LgmotError`."
+CHECKPOINT_FORMAT = "lgmot-ckpt-1"   # what `lgmot.train.save_checkpoint` writes
+
+def _model_blob(path) -> dict:
+    """The contents of a model file, or of a training checkpoint read as one: the weights at that epoch with the
+    config, widths and lineage of its run's `model.pt` (`<run>/checkpoints/epoch_NNNN.pt` beside `<run>/model.pt`)."""
     blob = safe_torch_load(path)
+    if isinstance(blob, dict) and blob.get("format") == CHECKPOINT_FORMAT:
+        run_model = Path(path).parent.parent / "model.pt"
+        if not run_model.is_file():
+            raise LgmotError("a training checkpoint, but its run has no model.pt yet (written when training ends) to take "
+                             "the config and widths from", path)
+        base = _model_blob(run_model)
+        history = blob.get("history") or [{}]
+        depth = history[-1].get("depth", base.get("trained_depth"))   # the curriculum's depth at that epoch
+        return {**base, "state_dict": blob["model"], "trained_depth": int(depth), "checkpoint_epoch": blob.get("epoch")}
     if not isinstance(blob, dict) or blob.get("format") != "lgmot-model-1":
-        raise LgmotError("not an lgmot model file (expected format lgmot-model-1)", path)
+        raise LgmotError("not an lgmot model file (expected format lgmot-model-1, or a training checkpoint)", path)
+    return blob
+
+def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
+    """Rebuild a model saved by `save_model`, or the weights of a training checkpoint of a finished run; a file of
+    another kind or config gives an `LgmotError`."""
+    blob = _model_blob(path)
     cfg = config_from_dict(blob["config"], path)
     model = LgmotNet(cfg, node_in_dim=blob["node_in_dim"], scene_dim=blob["scene_dim"], inst_dim=blob["inst_dim"])
     _remember_dims(model, blob["node_in_dim"], blob["scene_dim"], blob["inst_dim"])
@@ -552,10 +571,7 @@ def load_model(path, device="cpu") -> tuple[LgmotNet, Config]:
 
 def model_trained_on(path) -> list[str] | None:
     "The names of the sequences the model file `path` learnt from, its `train.init_from` ancestors' included; None if unrecorded."
-    blob = safe_torch_load(path)
-    if not isinstance(blob, dict) or blob.get("format") != "lgmot-model-1":
-        raise LgmotError("not an lgmot model file (expected format lgmot-model-1)", path)
-    names = blob.get("trained_on")
+    names = _model_blob(path).get("trained_on")
     return None if names is None else [str(n) for n in names]
 
 def _remember_dims(model, node_in_dim, scene_dim, inst_dim):

@@ -15,14 +15,14 @@ from torch import nn
 from .core import (Config, LgmotError, atomic_torch_save, atomic_write, git_commit, load_config, new_run_dir,
                         progress, resolve_device, safe_torch_load, save_config, seed_everything)
 from .graph import EDGE_FEATURES, clip_windows, forward_mask, oracle_hierarchy
-from .hierarchy import (Clip, PreparedSequence, clip_nodes, hierarchy_forward, model_for, save_model)
+from .hierarchy import (CHECKPOINT_FORMAT, Clip, PreparedSequence, clip_nodes, hierarchy_forward, model_for, save_model)
 from .model import LgmotNet, fit_edge_normalization
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip',
-           'HierarchyLoss', 'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run',
-           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns',
-           'train_epoch', 'training_lineage', 'train']
+__all__ = ['HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip', 'HierarchyLoss',
+           'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run', 'save_checkpoint',
+           'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns', 'train_epoch',
+           'training_lineage', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -141,8 +141,6 @@ def start_run(cfg: Config, seqs: list[PreparedSequence], out_dir, run_name: str 
     if resume is not None and load_config(run / "config.yaml") != cfg:
         raise LgmotError("resume: the config differs from the run's config.yaml", run / "config.yaml")
     return run
-
-CHECKPOINT_FORMAT = "lgmot-ckpt-1"
 
 def save_checkpoint(run: Path, model: LgmotNet, opt, epoch: int, iteration: int, history: list[dict], keep: bool) -> None:
     "Write `checkpoints/last.pt` (and `epoch_NNNN.pt` when `keep`) atomically, and the metrics so far."
