@@ -7,7 +7,7 @@ on it."""
 # %% ../nbs/08_hierarchy.ipynb #4acf7367
 from __future__ import annotations
 import copy, os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -373,8 +373,9 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     text = language or traces is not None   # a trace shows the language targets when the model has heads
     memo_applies = (chunk_memo is not None and len(clips) == 1 and model is not None and traces is None
                     and not with_loss and not language)
+    memo_levels = set(shared_levels(cfg)) - gt_levels if memo_applies else set()
     for level in range(depth):
-        if memo_applies and level in shared_levels(cfg) and level not in gt_levels:
+        if level in memo_levels:
             with torch.no_grad():
                 nodes = [pool_nodes(nodes[0], chunk_clusters(model, nodes[0], clips[0], level, cfg, chunk_memo),
                                     cfg.graph.node_id_min_ratio)[0]]
@@ -426,8 +427,8 @@ def _output_slices(out, graphs) -> list[dict]:
 # %% ../nbs/08_hierarchy.ipynb #d44d78c4
 def _select_detections(d: ClipDetections, keep: torch.Tensor) -> ClipDetections:
     "The rows `keep` ((M,) bool) of `d`, still aligned to the clip's first frame."
-    return ClipDetections(det_id=d.det_id[keep], frame=d.frame[keep], box=d.box[keep], gt_id=d.gt_id[keep],
-                          app=None if d.app is None else d.app[keep], first_frame=d.first_frame, last_frame=d.last_frame)
+    return replace(d, det_id=d.det_id[keep], frame=d.frame[keep], box=d.box[keep], gt_id=d.gt_id[keep],
+                   app=None if d.app is None else d.app[keep])
 
 def shared_levels(cfg: Config) -> range:
     "The levels whose chunks overlapping clips can share: below the last, while each chunk length divides the next."

@@ -5,7 +5,7 @@ ground-truth id assignment, named splits and TrackEval seqmaps."""
 
 # %% ../../nbs/01_data.mot.ipynb #2765535b
 from __future__ import annotations
-import difflib, os, re, warnings
+import difflib, os, re, shutil, warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -527,13 +527,13 @@ def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
     staging = out_dir.with_name(out_dir.name + ".partial")   # a failure leaves no half-written sequence under out_dir
     if staging.exists(): raise LgmotError("write_frame_range: a staging folder from an earlier failed call exists; remove it", staging)
     try:
+        staging.mkdir(parents=True)
         for src, kind, df in tables:
             part = df[(df["frame"] >= first) & (df["frame"] <= last)].assign(frame=lambda t: t["frame"] - (first - 1))
             write_mot_txt(part, staging / src.parent.name / src.name, kind)
         if (seq_dir / "gt" / "language.json").is_file():
-            (staging / "gt").mkdir(parents=True, exist_ok=True)
-            (staging / "gt" / "language.json").write_bytes((seq_dir / "gt" / "language.json").read_bytes())
-        staging.mkdir(parents=True, exist_ok=True)
+            (staging / "gt").mkdir(exist_ok=True)
+            shutil.copyfile(seq_dir / "gt" / "language.json", staging / "gt" / "language.json")
         write_seqinfo({"name": out_dir.name, "width": info.width, "height": info.height, "length": last - first + 1,
                        "fps": info.fps, "img_ext": info.img_ext}, staging)
         if info.img_dir is not None:
@@ -541,10 +541,9 @@ def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
             for k in range(first, last + 1):
                 (staging / "img1" / f"{k - first + 1:0{info.frame_digits}d}{info.img_ext}").symlink_to(
                     (info.img_dir / f"{k:0{info.frame_digits}d}{info.img_ext}").resolve())
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(out_dir)
     except BaseException:
-        import shutil; shutil.rmtree(staging, ignore_errors=True); raise
+        shutil.rmtree(staging, ignore_errors=True); raise
     return out_dir
 
 def split_in_time(seq_dirs, out_root, tail_fraction: float) -> tuple[list[Path], list[Path]]:
