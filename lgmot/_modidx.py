@@ -661,6 +661,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.train.lr_at': ('train.html#lr_at', 'lgmot/train.py'),
                              'lgmot.train.read_metrics': ('train.html#read_metrics', 'lgmot/train.py'),
                              'lgmot.train.refit_edge_columns': ('train.html#refit_edge_columns', 'lgmot/train.py'),
+                             'lgmot.train.repeat_frames': ('train.html#repeat_frames', 'lgmot/train.py'),
                              'lgmot.train.restore_checkpoint': ('train.html#restore_checkpoint', 'lgmot/train.py'),
                              'lgmot.train.save_checkpoint': ('train.html#save_checkpoint', 'lgmot/train.py'),
                              'lgmot.train.start_run': ('train.html#start_run', 'lgmot/train.py'),

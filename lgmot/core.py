@@ -123,6 +123,8 @@ class TrainConfig:
     aug_gap_share: float = .3      # share of gt tracks that lose a run of frames (a made-up occlusion)
     aug_gap_frames: list[int] = field(default_factory=lambda: [5, 40])   # length range of such a run
     aug_jitter: float = .02        # box noise, as a share of the box size
+    aug_repeat: float = 0.0        # share of frames that show the frame before again (a video converted to a higher
+                                   # frame rate repeats frames; lgmot.train.repeat_frames)
     lr_schedule: str = "constant"  # constant (the original) | cosine: from lr down to lr * lr_min_ratio at the last iteration
     lr_min_ratio: float = .05
     init_from: str = ""            # start from the weights of a model file whose names and shapes match ("shipped": the package's)

@@ -19,7 +19,7 @@ from .hierarchy import (CHECKPOINT_FORMAT, Clip, PreparedSequence, clip_nodes, h
 from .model import LgmotNet, fit_edge_normalization
 
 # %% auto #0
-__all__ = ['HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip', 'HierarchyLoss',
+__all__ = ['HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip', 'repeat_frames', 'HierarchyLoss',
            'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run', 'save_checkpoint',
            'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns', 'train_epoch',
            'training_lineage', 'train']
@@ -74,7 +74,28 @@ def augment_clip(clip: Clip, cfg: Config, rng: np.random.Generator) -> Clip:
         out["width"] = w * np.exp(noise[:, 2]); out["height"] = h * np.exp(noise[:, 3])
         if "right" in out.columns: out["right"] = out["left"] + out["width"]
         if "bottom" in out.columns: out["bottom"] = out["top"] + out["height"]
-    return Clip(dataclasses.replace(clip.seq, dets=out), clip.first_frame, clip.last_frame)
+    app = clip.seq.appearance
+    if t.aug_repeat > 0 and len(out):   # drawn last and only when on, so that runs without it see the views they saw
+        first_new = app.shape[0] if app is not None else int(clip.seq.dets["det_id"].max()) + 1
+        out, source = repeat_frames(out, rng, t.aug_repeat, first_new)
+        if app is not None and len(source): app = torch.cat([app, app[torch.as_tensor(source)]])
+    return Clip(dataclasses.replace(clip.seq, dets=out, appearance=app), clip.first_frame, clip.last_frame)
+
+# %% ../nbs/09_train.ipynb #93075fc1
+def repeat_frames(dets: pd.DataFrame, rng: np.random.Generator, share: float, first_new_id: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """`dets` with a `share` of its frames (those right after another frame) replaced by a copy of the frame before:
+    the same boxes and gt ids, `det_id`s numbered from `first_new_id`. Returns (the detections, (K,) the `det_id` each
+    copy was taken from)."""
+    frames = np.unique(dets["frame"].to_numpy())
+    after = frames[1:][np.diff(frames) == 1]
+    repeated = after[rng.random(len(after)) < share]
+    if not len(repeated): return dets, np.zeros(0, dtype=np.int64)
+    copies = dets[dets["frame"].isin(repeated - 1)].copy()
+    source = copies["det_id"].to_numpy(dtype=np.int64)
+    copies["frame"] += 1
+    copies["det_id"] = np.arange(first_new_id, first_new_id + len(copies), dtype=np.int64)
+    out = pd.concat([dets[~dets["frame"].isin(repeated)], copies], ignore_index=True)
+    return out.sort_values(["frame", "det_id"], kind="stable").reset_index(drop=True), source
 
 # %% ../nbs/09_train.ipynb #e13c53c9
 class HierarchyLoss(nn.Module):
