@@ -138,6 +138,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lgmot.data.mot.read_result_file': ('data.mot.html#read_result_file', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.read_seqinfo': ('data.mot.html#read_seqinfo', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.read_seqmap': ('data.mot.html#read_seqmap', 'lgmot/data/mot.py'),
+                                'lgmot.data.mot.repeated_frames': ('data.mot.html#repeated_frames', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.split_in_time': ('data.mot.html#split_in_time', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.split_sequences': ('data.mot.html#split_sequences', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.write_frame_range': ('data.mot.html#write_frame_range', 'lgmot/data/mot.py'),

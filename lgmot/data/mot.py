@@ -17,9 +17,9 @@ from ..core import LgmotError, atomic_write
 # %% auto #0
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
-           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'Sequence', 'load_sequence',
-           'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences', 'find_sequences',
-           'write_seqmap', 'read_seqmap']
+           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'Sequence',
+           'load_sequence', 'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences',
+           'find_sequences', 'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
 class DataWarning(UserWarning):
@@ -471,6 +471,25 @@ def assign_gt_ids(dets: pd.DataFrame, gt: pd.DataFrame | None, min_iou: float = 
     out["id"] = ids
     return out
 
+# %% ../../nbs/01_data.mot.ipynb #5f630a0f
+def repeated_frames(dets: pd.DataFrame, min_dets: int = 3) -> np.ndarray:
+    """(K,) the frames of `dets` (frame, left, top, width, height) whose boxes, at least `min_dets` of them, are
+    exactly those of the frame before (as a multiset). Vectorised: rows are hashed, the hashes summed per frame, and
+    only frames whose sums match are compared box by box."""
+    if len(dets) == 0: return np.zeros(0, dtype=np.int64)
+    boxes = dets[["frame", "left", "top", "width", "height"]]
+    row_hash = pd.util.hash_pandas_object(boxes[["left", "top", "width", "height"]], index=False).to_numpy()
+    per_frame = pd.DataFrame({"frame": boxes["frame"].to_numpy(), "h": row_hash}).groupby("frame")["h"].agg(["sum", "size"])
+    frames, sums, sizes = per_frame.index.to_numpy(), per_frame["sum"].to_numpy(), per_frame["size"].to_numpy()
+    cand = np.flatnonzero((frames[1:] == frames[:-1] + 1) & (sums[1:] == sums[:-1]) & (sizes[1:] == sizes[:-1])
+                          & (sizes[1:] >= min_dets)) + 1
+    by_frame = {f: g for f, g in boxes.groupby("frame")} if len(cand) else {}
+    def sorted_boxes(f):
+        b = by_frame[f][["left", "top", "width", "height"]].to_numpy(dtype=np.float64)
+        return b[np.lexsort(b.T[::-1])]
+    return np.array([frames[i] for i in cand if np.array_equal(sorted_boxes(frames[i]), sorted_boxes(frames[i - 1]))],
+                    dtype=np.int64)
+
 # %% ../../nbs/01_data.mot.ipynb #d06704bf
 @dataclass(repr=False)
 class Sequence:
@@ -502,6 +521,12 @@ def load_sequence(seq_dir, det_name: str = "det", min_conf: float = 0.0, clamp: 
         found = sorted(p.stem for p in (seq_dir / "det").glob("*.txt")) if (seq_dir / "det").is_dir() else []
         raise LgmotError(f"detection file not found; det files here: {', '.join(found) or 'none'}", det_path)
     dets = prepare_detections(read_det_file(det_path, info), info, min_conf=min_conf, clamp=clamp)
+    repeated = repeated_frames(dets)
+    if len(repeated):
+        _warn_once(det_path.resolve(), "repeated-frames",
+                   f"{info.name}: {len(repeated)} of {dets['frame'].nunique()} frames repeat the frame before exactly (first at "
+                   f"frame {repeated[0]}): a video converted to a higher frame rate? People then stand still for a frame and "
+                   "move twice as far; a model trained with train.aug_repeat expects it")
     gt, gt_path = None, seq_dir / "gt" / "gt.txt"
     if gt_path.is_file():
         raw_gt = read_gt_file(gt_path, info)
