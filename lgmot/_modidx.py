@@ -126,6 +126,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lgmot.data.mot._sportsmot': ('data.mot.html#_sportsmot', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot._warn_once': ('data.mot.html#_warn_once', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.assign_gt_ids': ('data.mot.html#assign_gt_ids', 'lgmot/data/mot.py'),
+                                'lgmot.data.mot.camera_shift': ('data.mot.html#camera_shift', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.clamp_boxes': ('data.mot.html#clamp_boxes', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.find_sequences': ('data.mot.html#find_sequences', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.get_split': ('data.mot.html#get_split', 'lgmot/data/mot.py'),

@@ -58,6 +58,8 @@ class GraphConfig:
     pruning_fallback: bool = False  # rank a non-predicting node's edges by box overlap (SUSHI, the default: all tie
                                     # at -2); more true links survive, but trained with it, the tracker scored lower
     node_id_min_ratio: float = 0.5  # majority gt id share of a merged node
+    level0_camera: bool = False     # level 0 compares boxes with the camera's motion taken out, as estimated from the
+                                    # detections themselves (lgmot.data.mot.camera_shift); deeper levels see the boxes as given
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)

@@ -73,6 +73,7 @@ class ClipDetections:
     app: torch.Tensor | None      # (M, D) float appearance, or None
     first_frame: int              # the clip's first frame: chunks of every level are aligned to it
     last_frame: int
+    shift: torch.Tensor | None = None   # (M, 2) float: the camera's motion at each row's frame (`camera_shift`), or None
 
     @property
     def num_dets(self) -> int: return int(self.frame.shape[0])
@@ -118,15 +119,21 @@ def clip_detections(dets: pd.DataFrame, first_frame: int, last_frame: int, appea
         if len(sel) and int(det_id.max()) >= appearance.shape[0]:
             raise LgmotError(f"appearance has {appearance.shape[0]} rows but det_id {int(det_id.max())} is used")
         app = appearance.to(device=device, dtype=torch.float32)[det_id]
+    shift = None
+    if "shift_x" in sel.columns:
+        shift = torch.tensor(sel[["shift_x", "shift_y"]].to_numpy(dtype=np.float32), device=device).reshape(-1, 2)
     return ClipDetections(det_id=det_id, frame=torch.tensor(sel["frame"].to_numpy(dtype=np.int64), device=device),
                           box=box, gt_id=torch.tensor(gt, device=device), app=app,
-                          first_frame=int(first_frame), last_frame=int(last_frame))
+                          first_frame=int(first_frame), last_frame=int(last_frame), shift=shift)
 
 def level0_nodes(dets: ClipDetections) -> Nodes:
-    "Level-0 nodes: one per detection."
+    """Level-0 nodes: one per detection. With `dets.shift` their boxes are moved back by the camera's motion, so
+    that level 0 compares where people are in the scene; merged nodes (`pool_nodes`) take the boxes as given."""
     M = dets.num_dets
-    return Nodes(level=0, t_start=dets.frame.clone(), t_end=dets.frame.clone(), box_start=dets.box.clone(),
-                 box_end=dets.box.clone(), app=None if dets.app is None else dets.app.clone(), gt_id=dets.gt_id.clone(),
+    box = dets.box.clone()
+    if dets.shift is not None: box[:, :2] -= dets.shift
+    return Nodes(level=0, t_start=dets.frame.clone(), t_end=dets.frame.clone(), box_start=box,
+                 box_end=box.clone(), app=None if dets.app is None else dets.app.clone(), gt_id=dets.gt_id.clone(),
                  det_to_node=torch.arange(M, device=dets.device), dets=dets)
 
 # %% ../nbs/06_graph.ipynb #6dd51fde

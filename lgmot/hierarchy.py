@@ -15,7 +15,7 @@ import scipy.optimize, scipy.sparse
 import torch
 from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
-from .data.mot import Sequence, load_sequence
+from .data.mot import Sequence, camera_shift, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
                          edge_feature_names, edge_labels, forward_edges, forward_mask, level0_nodes, next_level_nodes,
                          overlapping_windows, pool_nodes, toy_detections)
@@ -206,9 +206,12 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
         if any(cfg.language.spg_levels) and scene is None:
             raise LgmotError("scene guidance (SPG) is on but the sequence has no gt/language.json scene text; "
                              "add one or switch SPG off (language.spg_levels)", seq.info.path)
-    frames = seq.dets["frame"]
+    dets = seq.dets
+    if cfg.graph.level0_camera and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes)
+        dets = dets.merge(camera_shift(dets), on="frame", how="left", validate="many_to_one")
+    frames = dets["frame"]
     first = int(frames.min()) if len(frames) else 1
-    return PreparedSequence(seq.name, seq.dets, float(seq.info.fps), first, max(int(seq.info.length), first),
+    return PreparedSequence(seq.name, dets, float(seq.info.fps), first, max(int(seq.info.length), first),
                          app, scene, ids, inst, getattr(text_encoder, "name", ""), sequence_fingerprint(seq_dir),
                          (int(seq.info.width), int(seq.info.height)))
 
@@ -428,7 +431,7 @@ def _output_slices(out, graphs) -> list[dict]:
 def _select_detections(d: ClipDetections, keep: torch.Tensor) -> ClipDetections:
     "The rows `keep` ((M,) bool) of `d`, still aligned to the clip's first frame."
     return replace(d, det_id=d.det_id[keep], frame=d.frame[keep], box=d.box[keep], gt_id=d.gt_id[keep],
-                   app=None if d.app is None else d.app[keep])
+                   app=None if d.app is None else d.app[keep], shift=None if d.shift is None else d.shift[keep])
 
 def shared_levels(cfg: Config) -> range:
     "The levels whose chunks overlapping clips can share: below the last, while each chunk length divides the next."

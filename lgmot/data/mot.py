@@ -17,8 +17,8 @@ from ..core import LgmotError, atomic_write
 # %% auto #0
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
-           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'Sequence',
-           'load_sequence', 'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences',
+           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'camera_shift',
+           'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences',
            'find_sequences', 'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
@@ -489,6 +489,38 @@ def repeated_frames(dets: pd.DataFrame, min_dets: int = 3) -> np.ndarray:
         return b[np.lexsort(b.T[::-1])]
     return np.array([frames[i] for i in cand if np.array_equal(sorted_boxes(frames[i]), sorted_boxes(frames[i - 1]))],
                     dtype=np.int64)
+
+# %% ../../nbs/01_data.mot.ipynb #09985b33
+def camera_shift(dets: pd.DataFrame, radius: float = 0.05, max_size_change: float = 0.3, min_support: float = 0.5,
+                 near_best: float = 0.8) -> pd.DataFrame:
+    """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
+    pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
+    consecutive frames share (see above). The first frame's shift is 0."""
+    frames = np.sort(dets["frame"].unique())
+    if len(frames) == 0: return pd.DataFrame({"frame": frames, "shift_x": np.zeros(0), "shift_y": np.zeros(0)})
+    order = np.argsort(dets["frame"].to_numpy(), kind="stable")
+    f = dets["frame"].to_numpy()[order]
+    cx = (dets["left"] + dets["width"] / 2).to_numpy(np.float64)[order]
+    cy = (dets["top"] + dets["height"] / 2).to_numpy(np.float64)[order]
+    h = dets["height"].to_numpy(np.float64)[order]
+    bounds = np.searchsorted(f, np.r_[frames, frames[-1] + 1])
+    steps, prev = np.zeros((len(frames), 2)), np.zeros(2)
+    for k in range(1, len(frames)):
+        a, b = slice(bounds[k - 1], bounds[k]), slice(bounds[k], bounds[k + 1])
+        similar = np.abs(np.log(h[b][None, :] / h[a][:, None])) < max_size_change
+        dx, dy = (cx[b][None, :] - cx[a][:, None])[similar], (cy[b][None, :] - cy[a][:, None])[similar]
+        cell = radius * np.median(np.r_[h[a], h[b]])
+        ix, iy = np.floor(dx / cell).astype(np.int64), np.floor(dy / cell).astype(np.int64)
+        cells, counts = np.unique(np.stack([ix, iy], 1), axis=0, return_counts=True)
+        votes = dict(zip(map(tuple, cells.tolist()), counts.tolist()))
+        score = np.array([sum(votes.get((x + u, y + v), 0) for u in (-1, 0, 1) for v in (-1, 0, 1)) for x, y in cells.tolist()])
+        if not len(score) or score.max() < min_support * min(a.stop - a.start, b.stop - b.start):
+            prev = np.zeros(2); continue   # no motion most detections share: leave this step at 0
+        near = cells[score >= near_best * score.max()]
+        pick = near[np.argmin(np.linalg.norm((near + 0.5) * cell - prev, axis=1))]
+        agree = (np.abs(ix - pick[0]) <= 1) & (np.abs(iy - pick[1]) <= 1)
+        steps[k] = prev = np.array([np.median(dx[agree]), np.median(dy[agree])])
+    return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
 
 # %% ../../nbs/01_data.mot.ipynb #d06704bf
 @dataclass(repr=False)
