@@ -491,7 +491,7 @@ def repeated_frames(dets: pd.DataFrame, min_dets: int = 3) -> np.ndarray:
                     dtype=np.int64)
 
 # %% ../../nbs/01_data.mot.ipynb #09985b33
-def camera_shift(dets: pd.DataFrame, radius: float = 0.05, max_size_change: float = 0.3, min_support: float = 0.5,
+def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float = 0.3, min_support: float = 0.5,
                  near_best: float = 0.8) -> pd.DataFrame:
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
     pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
@@ -558,7 +558,7 @@ def load_sequence(seq_dir, det_name: str = "det", min_conf: float = 0.0, clamp: 
         _warn_once(det_path.resolve(), "repeated-frames",
                    f"{info.name}: {len(repeated)} of {dets['frame'].nunique()} frames repeat the frame before exactly (first at "
                    f"frame {repeated[0]}): a video converted to a higher frame rate? People then stand still for a frame and "
-                   "move twice as far; a model trained with train.aug_repeat expects it")
+                   "move twice as far")
     gt, gt_path = None, seq_dir / "gt" / "gt.txt"
     if gt_path.is_file():
         raw_gt = read_gt_file(gt_path, info)
