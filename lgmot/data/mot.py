@@ -510,14 +510,21 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
         similar = np.abs(np.log(h[b][None, :] / h[a][:, None])) < max_size_change
         dx, dy = (cx[b][None, :] - cx[a][:, None])[similar], (cy[b][None, :] - cy[a][:, None])[similar]
         cell = radius * np.median(np.r_[h[a], h[b]])
+        if not len(dx): prev = np.zeros(2); continue
         ix, iy = np.floor(dx / cell).astype(np.int64), np.floor(dy / cell).astype(np.int64)
-        cells, counts = np.unique(np.stack([ix, iy], 1), axis=0, return_counts=True)
-        votes = dict(zip(map(tuple, cells.tolist()), counts.tolist()))
-        score = np.array([sum(votes.get((x + u, y + v), 0) for u in (-1, 0, 1) for v in (-1, 0, 1)) for x, y in cells.tolist()])
-        if not len(score) or score.max() < min_support * min(a.stop - a.start, b.stop - b.start):
+        origin = np.array([ix.min() - 1, iy.min() - 1])
+        ix, iy = ix - origin[0], iy - origin[1]                        # cells from 1, so that every neighbour key is >= 0
+        width = int(iy.max()) + 2
+        keys, counts = np.unique(ix * width + iy, return_counts=True)
+        score = np.zeros(len(keys), dtype=np.int64)
+        for offset in (-width - 1, -width, -width + 1, -1, 0, 1, width - 1, width, width + 1):   # the cell and its 8 neighbours
+            at = np.clip(np.searchsorted(keys, keys + offset), 0, len(keys) - 1)
+            score += np.where(keys[at] == keys + offset, counts[at], 0)
+        if score.max() < min_support * min(a.stop - a.start, b.stop - b.start):
             prev = np.zeros(2); continue   # no motion most detections share: leave this step at 0
+        cells = np.stack([keys // width, keys % width], 1)
         near = cells[score >= near_best * score.max()]
-        pick = near[np.argmin(np.linalg.norm((near + 0.5) * cell - prev, axis=1))]
+        pick = near[np.argmin(np.linalg.norm((near + origin + 0.5) * cell - prev, axis=1))]
         agree = (np.abs(ix - pick[0]) <= 1) & (np.abs(iy - pick[1]) <= 1)
         steps[k] = prev = np.array([np.median(dx[agree]), np.median(dy[agree])])
     return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
