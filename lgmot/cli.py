@@ -137,7 +137,9 @@ def track(data: Annotated[str, REQUIRED],   # ROOT holding <seq>/{seqinfo.ini, d
           set: Annotated[str, MANY] = None,  # dotted overrides of the model's tracking config, e.g. track.interpolate=false
          ):
     "Track sequences with a trained model and write MOTChallenge result files."
+    import torch
     from lgmot.track import track_dataset
+    torch.set_flush_denormal(True)   # subnormal activations slow a CPU many times over and sit below float32's resolution
     rep = track_dataset(data, out, model_path=model or None, det_name=det, seqs=list(seqs or []) or None,
                         split=split or None, device=device, oracle=oracle,
                         min_conf=None if min_conf < 0 else min_conf, overrides=list(set or []))
