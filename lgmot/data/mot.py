@@ -495,7 +495,9 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
                  near_best: float = 0.8) -> pd.DataFrame:
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
     pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
-    consecutive frames share (see above). The first frame's shift is 0."""
+    consecutive frames share (similar heights only, voted on a grid of `radius` heights, kept when `min_support` of the
+    detections agree, the candidate nearest the previous step among those within `near_best` of the best). The first
+    frame's shift is 0."""
     frames = np.sort(dets["frame"].unique())
     if len(frames) == 0: return pd.DataFrame({"frame": frames, "shift_x": np.zeros(0), "shift_y": np.zeros(0)})
     order = np.argsort(dets["frame"].to_numpy(), kind="stable")
@@ -509,8 +511,8 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
         a, b = slice(bounds[k - 1], bounds[k]), slice(bounds[k], bounds[k + 1])
         similar = np.abs(np.log(h[b][None, :] / h[a][:, None])) < max_size_change
         dx, dy = (cx[b][None, :] - cx[a][:, None])[similar], (cy[b][None, :] - cy[a][:, None])[similar]
+        if not len(dx): prev = np.zeros(2); continue   # no pair of similar height: no step
         cell = radius * np.median(np.r_[h[a], h[b]])
-        if not len(dx): prev = np.zeros(2); continue
         ix, iy = np.floor(dx / cell).astype(np.int64), np.floor(dy / cell).astype(np.int64)
         origin = np.array([ix.min() - 1, iy.min() - 1])
         ix, iy = ix - origin[0], iy - origin[1]                        # cells from 1, so that every neighbour key is >= 0
