@@ -492,11 +492,11 @@ def repeated_frames(dets: pd.DataFrame, min_dets: int = 3) -> np.ndarray:
 
 # %% ../../nbs/01_data.mot.ipynb #09985b33
 def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float = 0.3, min_support: float = 0.5,
-                 near_best: float = 0.8) -> pd.DataFrame:
+                 min_votes: int = 3, near_best: float = 0.8) -> pd.DataFrame:
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
     pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
     consecutive frames share (similar heights only, voted on a grid of `radius` heights, kept when `min_support` of the
-    detections agree, the candidate nearest the previous step among those within `near_best` of the best). The first
+    detections and at least `min_votes` pairs agree, the candidate nearest the previous step among those within `near_best` of the best). The first
     frame's shift is 0."""
     frames = np.sort(dets["frame"].unique())
     if len(frames) == 0: return pd.DataFrame({"frame": frames, "shift_x": np.zeros(0), "shift_y": np.zeros(0)})
@@ -522,7 +522,7 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
         for offset in (-width - 1, -width, -width + 1, -1, 0, 1, width - 1, width, width + 1):   # the cell and its 8 neighbours
             at = np.clip(np.searchsorted(keys, keys + offset), 0, len(keys) - 1)
             score += np.where(keys[at] == keys + offset, counts[at], 0)
-        if score.max() < min_support * min(a.stop - a.start, b.stop - b.start):
+        if score.max() < max(min_votes, min_support * min(a.stop - a.start, b.stop - b.start)):
             prev = np.zeros(2); continue   # no motion most detections share: leave this step at 0
         cells = np.stack([keys // width, keys % width], 1)
         near = cells[score >= near_best * score.max()]
