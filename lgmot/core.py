@@ -60,6 +60,8 @@ class GraphConfig:
     node_id_min_ratio: float = 0.5  # majority gt id share of a merged node
     level0_camera: bool = False     # level 0 compares boxes with the camera's motion taken out, as estimated from the
                                     # detections themselves (lgmot.data.mot.camera_shift); deeper levels see the boxes as given
+    level0_camera_given_only: bool = False   # with level0_camera: only for given boxes (lgmot.data.mot.is_box_input);
+                                    # a detector's jitter and false positives make the estimate noisy
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)
@@ -136,7 +138,7 @@ class TrackConfig:
     "From edge scores to trajectories."
     threshold: float = 0.5
     level_thresholds: list[float] = field(default_factory=list)   # per level, calibrated; empty: `threshold` at every level
-    level_thresholds_box_input: list[float] = field(default_factory=list)   # for given boxes (lgmot.track.is_box_input); empty: as above
+    level_thresholds_box_input: list[float] = field(default_factory=list)   # for given boxes (lgmot.data.mot.is_box_input); empty: as above
     rounding: str = "exact"        # exact (LP) | greedy
     clip_overlap: float = 0.5
     min_track_len: int = 2

@@ -15,7 +15,7 @@ import scipy.optimize, scipy.sparse
 import torch
 from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
-from .data.mot import Sequence, camera_shift, load_sequence
+from .data.mot import Sequence, camera_shift, is_box_input, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
                          edge_feature_names, edge_labels, forward_edges, forward_mask, level0_nodes, next_level_nodes,
                          overlapping_windows, pool_nodes, toy_detections)
@@ -207,7 +207,8 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
             raise LgmotError("scene guidance (SPG) is on but the sequence has no gt/language.json scene text; "
                              "add one or switch SPG off (language.spg_levels)", seq.info.path)
     dets = seq.dets
-    if cfg.graph.level0_camera and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes)
+    camera = cfg.graph.level0_camera and not (cfg.graph.level0_camera_given_only and not is_box_input(dets))
+    if camera and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes)
         dets = dets.merge(camera_shift(dets), on="frame", how="left", validate="many_to_one")
     frames = dets["frame"]
     first = int(frames.min()) if len(frames) else 1

@@ -13,7 +13,7 @@ import scipy.optimize
 import torch
 from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_dict, git_commit, package_dir, preset,
                         progress, resolve_device)
-from .data.mot import read_seqinfo, write_mot_txt
+from .data.mot import is_box_input, read_seqinfo, write_mot_txt
 from .graph import overlapping_windows
 from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, level_threshold, load_model,
                              prepare_sequence, select_sequences, trained_on_any)
@@ -21,9 +21,9 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
-           'merge_clip', 'is_box_input', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence',
-           'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames',
-           'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'merge_clip', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks',
+           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
+           'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -176,11 +176,6 @@ def merge_clip(track_of_det: np.ndarray, frame_of_det: np.ndarray, det_ids: np.n
     return next_id
 
 # %% ../nbs/10_track.ipynb #be1e62be
-def is_box_input(dets: pd.DataFrame) -> bool:
-    """True when every detection in `dets` has the same confidence (or none is given): boxes given rather than detected,
-    such as ground-truth boxes used as detections."""
-    return "conf" not in dets or bool(dets["conf"].nunique() <= 1)
-
 def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     """`cfg` as it applies to `seq`'s kind of input, decided once: for given boxes, the per-level thresholds calibrated
     on given boxes (`track.level_thresholds_box_input`) where there are any, and `track.interpolate` off unless

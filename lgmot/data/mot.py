@@ -18,8 +18,8 @@ from ..core import LgmotError, atomic_write
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
            'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'camera_shift',
-           'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences',
-           'find_sequences', 'write_seqmap', 'read_seqmap']
+           'is_box_input', 'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split', 'get_split',
+           'split_sequences', 'find_sequences', 'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
 class DataWarning(UserWarning):
@@ -530,6 +530,12 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
         agree = (np.abs(ix - pick[0]) <= 1) & (np.abs(iy - pick[1]) <= 1)
         steps[k] = prev = np.array([np.median(dx[agree]), np.median(dy[agree])])
     return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
+
+# %% ../../nbs/01_data.mot.ipynb #c508cf2d
+def is_box_input(dets: pd.DataFrame) -> bool:
+    """True when every detection in `dets` has the same confidence (or none is given): boxes given rather than detected,
+    such as ground-truth boxes used as detections."""
+    return "conf" not in dets or bool(dets["conf"].nunique() <= 1)
 
 # %% ../../nbs/01_data.mot.ipynb #d06704bf
 @dataclass(repr=False)
