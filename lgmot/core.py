@@ -5,7 +5,7 @@ atomic writes and silenceable progress bars."""
 
 # %% ../nbs/00_core.ipynb #01dc57b3
 from __future__ import annotations
-import contextlib, dataclasses, os, random, subprocess, tempfile, typing
+import contextlib, copy, dataclasses, os, random, subprocess, tempfile, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
@@ -289,7 +289,9 @@ def set_dotted(cfg: Config, key: str, value) -> None:
     setattr(obj, last, _coerce(value, str(f.type), key))
 
 def apply_overrides(cfg: Config, overrides: typing.Iterable[str] = ()) -> Config:
-    "Apply `key=value` strings to `cfg` (values parsed as YAML) and validate the result."
+    """A copy of `cfg` with `key=value` strings applied (values parsed as YAML), validated. `cfg` itself is left as it
+    was, also when an override fails."""
+    cfg = copy.deepcopy(cfg)
     for item in overrides or ():
         if "=" not in item: raise LgmotError(f"override {item!r} is not key=value")
         key, raw = item.split("=", 1)
