@@ -168,3 +168,17 @@ def test_recipe_scripts_refuse_bad_input_before_writing(tmp_path, script, args, 
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"] and not (tmp_path / "fresh").exists()
+
+
+@pytest.mark.parametrize("which, message", [("out", "never overwritten"), ("split", "split folder")])
+def test_synthetic_domains_script_refuses_bad_input_before_writing(tmp_path, which, message):
+    "tools/synthetic_domains.sh: an existing OUT or a missing split folder is one line, exit 2, nothing written."
+    path = Path(__file__).parent.parent / "tools" / "synthetic_domains.sh"
+    existing = tmp_path / "done"; existing.mkdir(); (existing / "keep.txt").write_text("x")
+    out = existing if which == "out" else tmp_path / "fresh"
+    split = tmp_path if which == "out" else tmp_path / "no-split"
+    r = subprocess.run(["bash", str(path), "real-geometry", str(split), str(out)], capture_output=True, text=True,
+                       timeout=60, cwd=Path(__file__).parent.parent)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"] and not (tmp_path / "fresh").exists()

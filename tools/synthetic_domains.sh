@@ -10,6 +10,7 @@ MODEL=${1:?usage: tools/synthetic_domains.sh MODEL SPLIT_DIR OUT [track options]
 SPLIT=${2:?usage: tools/synthetic_domains.sh MODEL SPLIT_DIR OUT [track options]}
 OUT=${3:?usage: tools/synthetic_domains.sh MODEL SPLIT_DIR OUT [track options]}; shift 3
 [ -e "$OUT" ] && { echo "tools/synthetic_domains.sh: $OUT exists; runs are never overwritten" >&2; exit 2; }
+[ -d "$SPLIT" ] || { echo "tools/synthetic_domains.sh: split folder $SPLIT not found" >&2; exit 2; }
 LGMOT=${LGMOT:-.venv/bin/lgmot}
 mkdir -p "$OUT"; git rev-parse HEAD > "$OUT/commit.txt" 2>/dev/null || true
 $LGMOT track --data "$SPLIT" --model "$MODEL" --out "$OUT/results" "$@" > "$OUT/track.log" 2>&1
