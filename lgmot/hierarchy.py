@@ -207,7 +207,7 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
             raise LgmotError("scene guidance (SPG) is on but the sequence has no gt/language.json scene text; "
                              "add one or switch SPG off (language.spg_levels)", seq.info.path)
     dets = seq.dets
-    camera = cfg.graph.level0_camera and not (cfg.graph.level0_camera_given_only and not is_box_input(dets))
+    camera = cfg.graph.level0_camera and (not cfg.graph.level0_camera_given_only or is_box_input(dets))
     if camera and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes)
         dets = dets.merge(camera_shift(dets), on="frame", how="left", validate="many_to_one")
     frames = dets["frame"]

@@ -523,13 +523,14 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     `track.interpolate` and with `stitch` `track.stitch` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
     (validation sequences with gt), and the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA,
     chosen; `level` is -1 on the rows of settings that are no level's threshold). Thresholds and stitching are chosen on
-    each kind of input separately (detector output; given boxes, `lgmot.track.is_box_input`); where both kinds are
+    each kind of input separately (detector output; given boxes, `lgmot.data.mot.is_box_input`); where both kinds are
     present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`."""
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
     from lgmot.hierarchy import inference_depth, level_threshold
-    from lgmot.track import is_box_input, prepare_for_tracking, track_sequence
+    from lgmot.data.mot import is_box_input
+    from lgmot.track import prepare_for_tracking, track_sequence
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")

@@ -496,8 +496,8 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
     pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
     consecutive frames share (similar heights only, voted on a grid of `radius` heights, kept when `min_support` of the
-    detections and at least `min_votes` pairs agree, the candidate nearest the previous step among those within `near_best` of the best). The first
-    frame's shift is 0."""
+    detections and at least `min_votes` pairs agree, the candidate nearest the previous step among those within
+    `near_best` of the best). The first frame's shift is 0."""
     frames = np.sort(dets["frame"].unique())
     if len(frames) == 0: return pd.DataFrame({"frame": frames, "shift_x": np.zeros(0), "shift_y": np.zeros(0)})
     order = np.argsort(dets["frame"].to_numpy(), kind="stable")
