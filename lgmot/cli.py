@@ -322,12 +322,20 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
               by: str = "f1",                   # f1 (edge F1 per level, fast) | idf1 | hota (of tracking the sequences)
               distractors: str = "",            # with --by idf1/hota: mot17 (MOT17's distractor classes removed) | mot20 | none
+              time_strides: Annotated[str, MANY] = None,  # with --by idf1/hota, e.g. 1 2 3: also calibrate every 2nd and
+                                                # 3rd frame, one setting per frame rate (tracking picks the nearest)
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
     from lgmot.track import prepare_for_tracking
     if by not in ("f1", "idf1", "hota"): raise LgmotError(f"--by must be f1, idf1 or hota; got {by!r}")
     distractors = _distractors(distractors)
+    strides = [1]
+    if time_strides:
+        if by == "f1": raise LgmotError("--time-strides needs --by idf1 or hota")
+        if not all(s.isdigit() and int(s) >= 1 for s in time_strides) or "1" not in [str(int(s)) for s in time_strides]:
+            raise LgmotError(f"--time-strides must be whole numbers >= 1, 1 among them; got {' '.join(time_strides)}")
+        strides = sorted({int(s) for s in time_strides})
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
     net, cfg, dev, dirs = _model_and_gt_sequences("calibrate", data, model, det, seqs, split, device, set)
     if by == "f1":
@@ -336,7 +344,8 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
         new_cfg.language = language   # the model file keeps the language config it was trained with
     else:
         from lgmot.report import calibrate_by_tracking
-        new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors, device=str(dev))
+        new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors, device=str(dev),
+                                               time_strides=strides)
     print(table.round(3).to_string())
     save_model(out, net, new_cfg, extra={"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs],
                                          "calibrated_by": by, "calibration_commit": git_commit()})

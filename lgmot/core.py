@@ -147,6 +147,10 @@ class TrackConfig:
     stitch: list[float] = field(default_factory=list)   # [max gap in seconds, distance in heights]: join a track's end to a
                                    # later start both predict (lgmot.track.stitch_tracks); empty or gap 0: no stitching
     stitch_box_input: list[float] = field(default_factory=list)   # the same for given boxes; empty: as `stitch`
+    by_frame_rate: list[list[float]] = field(default_factory=list)   # detector output calibrated at several frame rates:
+                                   # rows [fps, interpolate 0|1, stitch gap s, stitch distance, threshold per level]; a
+                                   # sequence takes the row of the nearest fps (lgmot.track.frame_rate_row); empty: as above
+    by_frame_rate_box_input: list[list[float]] = field(default_factory=list)   # the same for given boxes
 
 @dataclass
 class Config:
@@ -216,6 +220,12 @@ def validate(cfg: Config, source=None) -> Config:
         lt = getattr(cfg.track, key)
         _check(not lt or len(lt) == L, f"track.{key} has {len(lt)} entries; the number of levels is {L}", source)
         _check(all(0 < t < 1 for t in lt), f"track.{key} must all be in (0, 1)", source)
+    for key in ("by_frame_rate", "by_frame_rate_box_input"):
+        for row in getattr(cfg.track, key):
+            _check(len(row) == 4 + L and row[0] > 0 and row[1] in (0, 1) and row[2] >= 0 and row[3] >= 0
+                   and all(0 < t < 1 for t in row[4:]),
+                   f"track.{key} rows must be [fps > 0, interpolate 0|1, stitch gap >= 0, stitch distance >= 0, one "
+                   f"threshold in (0, 1) per level ({L})]; got {row}", source)
     for key in ("stitch", "stitch_box_input"):
         st = getattr(cfg.track, key)
         _check(len(st) in (0, 2) and all(0 <= v < float("inf") for v in st),

@@ -518,13 +518,23 @@ STITCH_DISTANCES = (0.2, 0.35, 0.5, 0.75)   # `lgmot.track.stitch_tracks` cost, 
 STITCH_GAPS = (1.0, 2.0, 4.0)               # seconds; the distance is chosen at 2 s, then the gap at that distance
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
-                          device: str = "cpu", gaps: bool = True, thresholds: bool = True, stitch: bool = True):
+                          device: str = "cpu", gaps: bool = True, thresholds: bool = True, stitch: bool = True,
+                          time_strides=(1,)):
     """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are), with `gaps`
     `track.interpolate` and with `stitch` `track.stitch` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
     (validation sequences with gt), and the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA,
     chosen; `level` is -1 on the rows of settings that are no level's threshold). Thresholds and stitching are chosen on
     each kind of input separately (detector output; given boxes, `lgmot.data.mot.is_box_input`); where both kinds are
-    present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`."""
+    present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`.
+    `time_strides` other than (1,) (e.g. (1, 2, 3)) also calibrates the sequences at every 2nd, 3rd, ... frame, each
+    stride apart, and writes one row per stride and kind to `track.by_frame_rate` (`_box_input`), which tracking picks
+    by frame rate (`lgmot.track.config_for_input`); the table then has a `stride` column."""
+    strides = sorted({int(s) for s in time_strides})
+    if not strides or strides[0] != 1:
+        raise LgmotError(f"calibrate_by_tracking: time_strides must be whole numbers >= 1 and include 1, got {list(time_strides)}")
+    if strides != [1]:
+        return _calibrate_frame_rates(model, seq_dirs, cfg, strides, metric=metric, grid=grid, distractors=distractors,
+                                      device=device, gaps=gaps, thresholds=thresholds, stitch=stitch)
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
@@ -606,3 +616,36 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", metric, "other", "chosen"])
     return out, table.rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
+
+# %% ../nbs/13_report.ipynb #c2270fc5
+def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
+    "`calibrate_by_tracking` at each of `strides` (1 first) apart: the stride-1 config with `track.by_frame_rate` rows."
+    import statistics, tempfile
+    import pandas as pd
+    from lgmot.data.mot import is_box_input, read_det_file, read_seqinfo, write_frame_range
+    dirs = [Path(p) for p in seq_dirs]
+    if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
+    kind_of = {d: "given boxes" if is_box_input(read_det_file(d / "det" / f"{cfg.data.det_name}.txt")) else "detector output"
+               for d in dirs}
+    rows = {"detector output": [], "given boxes": []}
+    def add_rows(calibrated, fps_of: dict, stride: int):
+        t = calibrated.track
+        for kind in rows:
+            fps = [f for d, f in fps_of.items() if kind_of[d] == kind]
+            if not fps: continue
+            box = kind == "given boxes"
+            th = (t.level_thresholds_box_input if box and t.level_thresholds_box_input else t.level_thresholds)
+            st = (t.stitch_box_input if box and t.stitch_box_input else t.stitch) or [0.0, 0.0]
+            rows[kind].append([float(statistics.median(fps)), float(bool(t.interpolate)), float(st[0]), float(st[1]), *map(float, th)])
+    out, table = calibrate_by_tracking(model, dirs, cfg, **kw)
+    add_rows(out, {d: read_seqinfo(d).fps for d in dirs}, 1)
+    tables = [table.assign(stride=1)]
+    with tempfile.TemporaryDirectory(prefix="lgmot-strides-") as tmp:
+        for s in strides[1:]:
+            copies = {d: write_frame_range(d, Path(tmp) / f"stride{s}" / d.name, 1, read_seqinfo(d).length, step=s) for d in dirs}
+            slower, t_s = calibrate_by_tracking(model, list(copies.values()), cfg, **kw)
+            add_rows(slower, {d: read_seqinfo(c).fps for d, c in copies.items()}, s)
+            tables.append(t_s.assign(stride=s))
+    if rows["detector output"]: out.track.by_frame_rate = rows["detector output"]
+    if rows["given boxes"]: out.track.by_frame_rate_box_input = rows["given boxes"]
+    return out, pd.concat(tables, ignore_index=True)

@@ -5,7 +5,7 @@ result files, the oracle and hybrid upper bounds, and the shipped default model.
 
 # %% ../nbs/10_track.ipynb #add3c010
 from __future__ import annotations
-import dataclasses, json, sys, time, warnings
+import dataclasses, json, math, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -21,9 +21,9 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
-           'merge_clip', 'config_for_input', 'fills_gaps', 'results_frame', 'track_sequence', 'upper_bound_tracks',
-           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
-           'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'merge_clip', 'frame_rate_row', 'config_for_input', 'settings_fps', 'fills_gaps', 'results_frame',
+           'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file',
+           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -176,20 +176,38 @@ def merge_clip(track_of_det: np.ndarray, frame_of_det: np.ndarray, det_ids: np.n
     return next_id
 
 # %% ../nbs/10_track.ipynb #be1e62be
+def frame_rate_row(rows, fps: float) -> list[float] | None:
+    """The row of `track.by_frame_rate` (rows [fps, interpolate, stitch gap, stitch distance, thresholds...]) whose fps
+    is nearest to `fps` by ratio (15 is as far from 30 as 60 is), the first on a tie; None without rows."""
+    if not len(rows): return None
+    return min(rows, key=lambda r: abs(math.log(float(r[0]) / float(fps))))
+
 def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     """`cfg` as it applies to `seq`'s kind of input, decided once: for given boxes, the per-level thresholds calibrated
     on given boxes (`track.level_thresholds_box_input`) where there are any, and `track.interpolate` off unless
     `track.interpolate_box_input` (a gap in given boxes is a gap in the annotation), and `track.stitch_box_input` where set. A detector's scores and false
     positives make edge scores run differently from those of exact boxes, so calibration chooses thresholds for each
-    kind of input it sees. Returns `cfg` itself where nothing changes; never modifies it."""
+    kind of input it sees. Where calibration measured several frame rates (`track.by_frame_rate`, `_box_input` for
+    given boxes), the row of the frame rate nearest `seq.fps` sets the thresholds, gap filling and stitching instead.
+    Returns `cfg` itself where nothing changes; never modifies it."""
     box = is_box_input(seq.dets)
     thresholds = cfg.track.level_thresholds_box_input if box and cfg.track.level_thresholds_box_input else cfg.track.level_thresholds
     interpolate = bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not box))
     stitch = cfg.track.stitch_box_input if box and cfg.track.stitch_box_input else cfg.track.stitch
+    row = frame_rate_row(cfg.track.by_frame_rate_box_input if box else cfg.track.by_frame_rate, seq.fps)
+    if row is not None:
+        thresholds = [float(t) for t in row[4:]]
+        interpolate = bool(row[1]) and (cfg.track.interpolate_box_input or not box)
+        stitch = [float(row[2]), float(row[3])] if min(row[2], row[3]) > 0 else []
     if (list(thresholds) == list(cfg.track.level_thresholds) and interpolate == cfg.track.interpolate
             and list(stitch) == list(cfg.track.stitch)): return cfg   # e.g. already applied
     return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, level_thresholds=list(thresholds), interpolate=interpolate,
                                                               stitch=list(stitch)))
+
+def settings_fps(seq: PreparedSequence, cfg: Config) -> float | None:
+    "The frame rate of the `track.by_frame_rate` row `seq` is tracked with (`_box_input` for given boxes); None without rows."
+    row = frame_rate_row(cfg.track.by_frame_rate_box_input if is_box_input(seq.dets) else cfg.track.by_frame_rate, seq.fps)
+    return None if row is None else float(row[0])
 
 def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
     "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
@@ -353,6 +371,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
                                          "gaps_filled": seq_cfg.track.interpolate, "stitch": seq_cfg.track.stitch,
                                          "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
+                                         "settings_of_fps": settings_fps(seq, cfg),
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

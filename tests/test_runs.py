@@ -199,6 +199,10 @@ def test_real_geometry_recipe_notebook(tmp_path):
     assert m["holdout_tail"] == 0.3
     assert sorted(read_seqinfo(p).length for p in (holdout / "head").iterdir()) == [21, 21]
     assert sorted(read_seqinfo(p).length for p in (holdout / "tail").iterdir()) == [9, 9]
+    fps = sum(read_seqinfo(p).fps for p in (holdout / "tail").iterdir()) / 2   # the median of two: 20 and 25 fps
+    # calibrated at 1, 1/2 and 1/3 of the frame rate
+    assert [row[0] for row in m["by_frame_rate"]] == [fps, fps / 2, fps / 3] and m["by_frame_rate_box_input"] == []
+    assert all(len(row) == 4 + 2 for row in m["by_frame_rate"])
     from lgmot.core import safe_torch_load
     assert safe_torch_load(m["model"])["holdout_tail"] == 0.3
     assert m["level_top_k"] == [20, 10] and load_model(m["model"])[1].graph.level_top_k == [20, 10]   # tracks wider at level 0

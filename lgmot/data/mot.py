@@ -585,14 +585,17 @@ def load_sequence(seq_dir, det_name: str = "det", min_conf: float = 0.0, clamp: 
     return Sequence(info=info, dets=dets, gt=gt, language_path=language if language.is_file() else None, det_path=det_path)
 
 # %% ../../nbs/01_data.mot.ipynb #cf635333
-def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
-    """Write frames `first..last` (1-based, inclusive) of the sequence `seq_dir` to the new folder `out_dir`,
-    renumbered from 1: seqinfo.ini, det/*.txt, gt/gt.txt (and gt/language.json), img1/ as links. Returns `out_dir`."""
+def write_frame_range(seq_dir, out_dir, first: int, last: int, step: int = 1) -> Path:
+    """Write frames `first, first + step, ...` up to `last` (1-based, inclusive) of the sequence `seq_dir` to the new
+    folder `out_dir`, renumbered from 1 (with `step` > 1 a lower frame rate, `fps / step`): seqinfo.ini, det/*.txt,
+    gt/gt.txt (and gt/language.json), img1/ as links. Returns `out_dir`."""
     seq_dir, out_dir = Path(seq_dir), Path(out_dir)
     info = read_seqinfo(seq_dir)
     if not (isinstance(first, (int, np.integer)) and isinstance(last, (int, np.integer)) and 1 <= first <= last <= info.length):
         raise LgmotError(f"write_frame_range: need 1 <= first <= last <= {info.length} (the frames of {info.name}), "
                          f"got first={first}, last={last}", seq_dir)
+    if not (isinstance(step, (int, np.integer)) and step >= 1): raise LgmotError(f"write_frame_range: step must be an integer >= 1, got {step!r}")
+    kept = range(first, last + 1, step)
     if out_dir.exists(): raise LgmotError("write_frame_range: the output folder exists; it is never overwritten", out_dir)
     tables = [(p, "det", read_det_file(p, info)) for p in sorted((seq_dir / "det").glob("*.txt"))]
     if (seq_dir / "gt" / "gt.txt").is_file(): tables.append((seq_dir / "gt" / "gt.txt", "gt", read_gt_file(seq_dir / "gt" / "gt.txt", info)))
@@ -601,17 +604,18 @@ def write_frame_range(seq_dir, out_dir, first: int, last: int) -> Path:
     try:
         staging.mkdir(parents=True)
         for src, kind, df in tables:
-            part = df[(df["frame"] >= first) & (df["frame"] <= last)].assign(frame=lambda t: t["frame"] - (first - 1))
+            on = (df["frame"] >= first) & (df["frame"] <= last) & ((df["frame"] - first) % step == 0)
+            part = df[on].assign(frame=lambda t: (t["frame"] - first) // step + 1)
             write_mot_txt(part, staging / src.parent.name / src.name, kind)
         if (seq_dir / "gt" / "language.json").is_file():
             (staging / "gt").mkdir(exist_ok=True)
             shutil.copyfile(seq_dir / "gt" / "language.json", staging / "gt" / "language.json")
-        write_seqinfo({"name": out_dir.name, "width": info.width, "height": info.height, "length": last - first + 1,
-                       "fps": info.fps, "img_ext": info.img_ext}, staging)
+        write_seqinfo({"name": out_dir.name, "width": info.width, "height": info.height, "length": len(kept),
+                       "fps": info.fps / step, "img_ext": info.img_ext}, staging)
         if info.img_dir is not None:
             (staging / "img1").mkdir()
-            for k in range(first, last + 1):
-                (staging / "img1" / f"{k - first + 1:0{info.frame_digits}d}{info.img_ext}").symlink_to(
+            for new, k in enumerate(kept, 1):
+                (staging / "img1" / f"{new:0{info.frame_digits}d}{info.img_ext}").symlink_to(
                     (info.img_dir / f"{k:0{info.frame_digits}d}{info.img_ext}").resolve())
         staging.rename(out_dir)
     except BaseException:
