@@ -184,17 +184,21 @@ def test_real_geometry_recipe_notebook(tmp_path):
     "The `real-geometry` recipe, shrunk: warm-started from the shipped model on two tiny synthetic roots, calibrated."
     from lgmot.data.synth import make_dataset
     from lgmot.hierarchy import load_model, model_trained_on
+    from lgmot.data.mot import read_seqinfo
     roots = [tmp_path / "dance", tmp_path / "sports"]
     for i, root in enumerate(roots): make_dataset(root, domains=[root.name], splits={"train": 1}, n_frames=30, seed=5 + i)
     over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=3", spg=False))
     r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "epochs", "1",
               "-p", "overrides", over, "-p", "distractors", "", "-p", "threads", "1", "-p", "holdout_tail", "0.3",
-              "--out", str(tmp_path / "rg"))
+              "-p", "train_time_strides", "[1, 2]", "--out", str(tmp_path / "rg"))
     assert r.returncode == 0, r.stderr[-3000:]
     m = check_run_folder(tmp_path / "rg", "real_geometry")
-    assert len(m["trained_on"]) == 2 and len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
+    assert len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
+    # each sequence's head, and a copy of it at every 2nd frame (half the frame rate: 21 frames -> 11)
+    assert sorted(m["trained_on"]) == ["dance-001", "dance-001-every2", "sports-001", "sports-001-every2"], m["trained_on"]
+    strides = Path(m["model"]).parent / "strides"
+    assert sorted(read_seqinfo(p).length for p in strides.iterdir()) == [11, 11]
     # trained on the first 70% of each sequence's 30 frames, calibrated on the last 30%, which training never saw
-    from lgmot.data.mot import read_seqinfo
     holdout = Path(m["model"]).parent / "holdout"
     assert m["holdout_tail"] == 0.3
     assert sorted(read_seqinfo(p).length for p in (holdout / "head").iterdir()) == [21, 21]
