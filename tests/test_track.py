@@ -93,6 +93,15 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     # it tracks with its recipe's wider level-0 graph; MOT17's detector output has its gaps filled, per the recipe
     assert record["config"]["graph"]["level_top_k"] == [20, 10, 10, 10]
     assert record["sequences"]["MOT17-09"]["gaps_filled"] is True
+    # it carries detector-output settings per frame rate; 30-fps MOT17-09 takes the 30-fps row, its plain settings
+    rows = record["config"]["track"]["by_frame_rate"]
+    assert [r[0] for r in rows] == [30.0, 15.0, 10.0] and record["sequences"]["MOT17-09"]["settings_of_fps"] == 30.0
+    assert record["sequences"]["MOT17-09"]["level_thresholds"] == rows[0][4:] == record["config"]["track"]["level_thresholds"]
+    # the same video at every 3rd frame (10 fps) takes the 10-fps row
+    from lgmot.data.mot import write_frame_range
+    slow = write_frame_range(mot17_full / "MOT17-09", tmp_path / "slow" / "MOT17-09-every3", 1, 525, step=3)
+    slow_rep = track_dataset(slow.parent, tmp_path / "out-slow")["sequences"]["MOT17-09-every3"]
+    assert (slow_rep["settings_of_fps"], slow_rep["level_thresholds"]) == (10.0, rows[2][4:])
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):
