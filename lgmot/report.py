@@ -628,7 +628,7 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
     kind_of = {d: "given boxes" if is_box_input(read_det_file(d / "det" / f"{cfg.data.det_name}.txt")) else "detector output"
                for d in dirs}
     rows = {"detector output": [], "given boxes": []}
-    def add_rows(calibrated, fps_of: dict, stride: int):
+    def add_rows(calibrated, fps_of: dict):
         t = calibrated.track
         for kind in rows:
             fps = [f for d, f in fps_of.items() if kind_of[d] == kind]
@@ -638,13 +638,13 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
             st = (t.stitch_box_input if box and t.stitch_box_input else t.stitch) or [0.0, 0.0]
             rows[kind].append([float(statistics.median(fps)), float(bool(t.interpolate)), float(st[0]), float(st[1]), *map(float, th)])
     out, table = calibrate_by_tracking(model, dirs, cfg, **kw)
-    add_rows(out, {d: read_seqinfo(d).fps for d in dirs}, 1)
+    add_rows(out, {d: read_seqinfo(d).fps for d in dirs})
     tables = [table.assign(stride=1)]
     with tempfile.TemporaryDirectory(prefix="lgmot-strides-") as tmp:
         for s in strides[1:]:
             copies = {d: write_frame_range(d, Path(tmp) / f"stride{s}" / d.name, 1, read_seqinfo(d).length, step=s) for d in dirs}
             slower, t_s = calibrate_by_tracking(model, list(copies.values()), cfg, **kw)
-            add_rows(slower, {d: read_seqinfo(c).fps for d, c in copies.items()}, s)
+            add_rows(slower, {d: read_seqinfo(c).fps for d, c in copies.items()})
             tables.append(t_s.assign(stride=s))
     if rows["detector output"]: out.track.by_frame_rate = rows["detector output"]
     if rows["given boxes"]: out.track.by_frame_rate_box_input = rows["given boxes"]
