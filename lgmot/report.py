@@ -576,10 +576,12 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
                      "chosen": v == best} for v, s in tried.items())
         return best
     start = [level_threshold(cfg, l) for l in range(cfg.graph.depth)]
+    # each kind starts from its own thresholds, so re-calibrating one kind from 0.5 never resets the other's
+    start_of = {"detector output": start, "given boxes": list(cfg.track.level_thresholds_box_input) or start}
     interpolate = bool(cfg.track.interpolate)
     chosen = {}
     for kind in kinds:
-        th = list(start)
+        th = list(start_of[kind])
         for level in range(inference_depth(model, cfg) if thresholds else 0):
             th[level] = choose(f"level {level} threshold", kind, level, th[level], sorted(set(grid) | {th[level]}),
                                lambda v: score(kind, th[:level] + [v] + th[level + 1:], interpolate))
