@@ -545,8 +545,9 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
     out = copy.deepcopy(cfg)
-    out.track.level_thresholds_box_input = []     # while scoring, `level_thresholds` and `stitch` apply to every sequence
-    out.track.stitch_box_input = []
+    out.track.level_thresholds_box_input = []     # while scoring, `level_thresholds` and `stitch` apply to every sequence,
+    out.track.stitch_box_input = []               # and no frame-rate row of an earlier calibration overrides them
+    out.track.by_frame_rate, out.track.by_frame_rate_box_input = [], []
     seqs = prepare_for_tracking(dirs, model, out, device)
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
     gt = {d.name: d for d in dirs}
@@ -615,6 +616,10 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     det, boxes = (stitched.get(k, list(current_stitch(k))) for k in ("detector output", "given boxes"))
     out.track.stitch = det if min(det) > 0 else []
     out.track.stitch_box_input = [] if boxes == (det if min(det) > 0 else [0.0, 0.0]) else boxes
+    # frame-rate rows of a kind calibrated here are stale (calibrated at several rates, `_calibrate_frame_rates` writes
+    # new ones); those of an absent kind stay
+    out.track.by_frame_rate = [] if "detector output" in kinds else copy.deepcopy(cfg.track.by_frame_rate)
+    out.track.by_frame_rate_box_input = [] if "given boxes" in kinds else copy.deepcopy(cfg.track.by_frame_rate_box_input)
     out.language = copy.deepcopy(cfg.language)     # tracking switched it off in `out`; the model file keeps its training's
     table = pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", metric, "other", "chosen"])
     return out, table.rename(columns={"other": "HOTA" if metric == "IDF1" else "IDF1"})
