@@ -333,7 +333,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     strides = [1]
     if time_strides:
         if by == "f1": raise LgmotError("--time-strides needs --by idf1 or hota")
-        if not all(s.isdigit() and int(s) >= 1 for s in time_strides) or "1" not in [str(int(s)) for s in time_strides]:
+        if not all(s.isdigit() and int(s) >= 1 for s in time_strides) or 1 not in {int(s) for s in time_strides}:
             raise LgmotError(f"--time-strides must be whole numbers >= 1, 1 among them; got {' '.join(time_strides)}")
         strides = sorted({int(s) for s in time_strides})
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)

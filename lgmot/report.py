@@ -630,6 +630,7 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
     import statistics, tempfile
     import pandas as pd
     from lgmot.data.mot import is_box_input, read_det_file, read_seqinfo, write_frame_range
+    from lgmot.track import kind_settings
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
     kind_of = {d: "given boxes" if is_box_input(read_det_file(d / "det" / f"{cfg.data.det_name}.txt")) else "detector output"
@@ -640,9 +641,8 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
         for kind in rows:
             fps = [f for d, f in fps_of.items() if kind_of[d] == kind]
             if not fps: continue
-            box = kind == "given boxes"
-            th = (t.level_thresholds_box_input if box and t.level_thresholds_box_input else t.level_thresholds)
-            st = (t.stitch_box_input if box and t.stitch_box_input else t.stitch) or [0.0, 0.0]
+            th, st = kind_settings(t, kind == "given boxes")
+            st = st or [0.0, 0.0]
             rows[kind].append([float(statistics.median(fps)), float(bool(t.interpolate)), float(st[0]), float(st[1]), *map(float, th)])
     out, table = calibrate_by_tracking(model, dirs, cfg, **kw)
     add_rows(out, {d: read_seqinfo(d).fps for d in dirs})

@@ -21,9 +21,10 @@ from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
-           'merge_clip', 'frame_rate_row', 'config_for_input', 'settings_fps', 'fills_gaps', 'results_frame',
-           'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file',
-           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps', 'fills_gaps',
+           'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path',
+           'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking',
+           'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -182,6 +183,16 @@ def frame_rate_row(rows, fps: float) -> list[float] | None:
     if not len(rows): return None
     return min(rows, key=lambda r: abs(math.log(float(r[0]) / float(fps))))
 
+def kind_settings(track, box: bool) -> tuple[list[float], list[float]]:
+    """(per-level thresholds, stitching) a `TrackConfig` gives one kind of input, frame-rate rows aside: for given
+    boxes (`box`) their own where set, else the plain ones."""
+    return (track.level_thresholds_box_input if box and track.level_thresholds_box_input else track.level_thresholds,
+            track.stitch_box_input if box and track.stitch_box_input else track.stitch)
+
+def _input_row(seq: PreparedSequence, cfg: Config, box: bool) -> list[float] | None:
+    "The frame-rate row `seq` (given boxes or not: `box`) is tracked with; None without rows for its kind."
+    return frame_rate_row(cfg.track.by_frame_rate_box_input if box else cfg.track.by_frame_rate, seq.fps)
+
 def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     """`cfg` as it applies to `seq`'s kind of input, decided once: for given boxes, the per-level thresholds calibrated
     on given boxes (`track.level_thresholds_box_input`) where there are any, and `track.interpolate` off unless
@@ -191,10 +202,9 @@ def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
     given boxes), the row of the frame rate nearest `seq.fps` sets the thresholds, gap filling and stitching instead.
     Returns `cfg` itself where nothing changes; never modifies it."""
     box = is_box_input(seq.dets)
-    thresholds = cfg.track.level_thresholds_box_input if box and cfg.track.level_thresholds_box_input else cfg.track.level_thresholds
+    thresholds, stitch = kind_settings(cfg.track, box)
     interpolate = bool(cfg.track.interpolate and (cfg.track.interpolate_box_input or not box))
-    stitch = cfg.track.stitch_box_input if box and cfg.track.stitch_box_input else cfg.track.stitch
-    row = frame_rate_row(cfg.track.by_frame_rate_box_input if box else cfg.track.by_frame_rate, seq.fps)
+    row = _input_row(seq, cfg, box)
     if row is not None:
         thresholds = [float(t) for t in row[4:]]
         interpolate = bool(row[1]) and (cfg.track.interpolate_box_input or not box)
@@ -206,7 +216,7 @@ def config_for_input(seq: PreparedSequence, cfg: Config) -> Config:
 
 def settings_fps(seq: PreparedSequence, cfg: Config) -> float | None:
     "The frame rate of the `track.by_frame_rate` row `seq` is tracked with (`_box_input` for given boxes); None without rows."
-    row = frame_rate_row(cfg.track.by_frame_rate_box_input if is_box_input(seq.dets) else cfg.track.by_frame_rate, seq.fps)
+    row = _input_row(seq, cfg, is_box_input(seq.dets))
     return None if row is None else float(row[0])
 
 def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
