@@ -26,10 +26,10 @@ __all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRE
            'exact_projection', 'round_edges', 'level_threshold', 'PreparedSequence', 'encode_language',
            'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes', 'prepare_sequence',
            'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels', 'LevelTrace',
-           'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'chunk_clusters', 'trace_clip',
-           'node_table', 'edge_table', 'model_for', 'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on',
-           'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
-           'select_sequences', 'load_sequences']
+           'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'TrackingMemo', 'thresholds_through',
+           'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model', 'load_model',
+           'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
+           'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -360,12 +360,13 @@ def _level_trace(level: int, nodes: Nodes, graph, record: dict, prob, above, act
 # %% ../nbs/08_hierarchy.ipynb #6c26e118
 def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, depth: int | None = None,
                       with_loss: bool = False, language: bool = False, oracle: bool = False, gt_levels=(),
-                      device="cpu", traces: list | None = None, chunk_memo: dict | None = None):
+                      device="cpu", traces: list | None = None, memo: TrackingMemo | None = None):
     """Run `clips` through the first `depth` levels. Returns (losses: list of dicts per level, nodes: list[Nodes]
     per clip after the last level, stats: dict of edge-accuracy counts). `model` may be None with `oracle`.
     `gt_levels`: levels decided by the ground truth instead of the model. `traces`: a list that receives one
-    `HierarchyTrace` per clip (nothing is kept when it is None). `chunk_memo`: the decisions of earlier overlapping
-    clips (see `chunk_clusters`); used when tracking one clip with the model, without trace or loss."""
+    `HierarchyTrace` per clip (nothing is kept when it is None). `memo`: the decisions of earlier overlapping clips,
+    and where it keeps them the edge scores of earlier runs (see `TrackingMemo`); used when tracking one clip with the
+    model, without trace or loss."""
     depth = cfg.graph.depth if depth is None else depth
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
@@ -375,28 +376,34 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
     losses, stats = [], {"edges": 0, "correct": 0, "labelled": 0}
     text = language or traces is not None   # a trace shows the language targets when the model has heads
-    memo_applies = (chunk_memo is not None and len(clips) == 1 and model is not None and traces is None
+    memo_applies = (memo is not None and len(clips) == 1 and model is not None and traces is None
                     and not with_loss and not language)
     memo_levels = set(shared_levels(cfg)) - gt_levels if memo_applies else set()
     for level in range(depth):
         if level in memo_levels:
             with torch.no_grad():
-                nodes = [pool_nodes(nodes[0], chunk_clusters(model, nodes[0], clips[0], level, cfg, chunk_memo),
+                nodes = [pool_nodes(nodes[0], chunk_clusters(model, nodes[0], clips[0], level, cfg, memo),
                                     cfg.graph.node_id_min_ratio)[0]]
             continue
         records = [{} if traces is not None else None for _ in clips]
-        graphs = [_level_graph(n, c, level, cfg, text, r) for n, c, r in zip(nodes, clips, records)]
-        batch = batch_graphs(graphs)
-        n_fwd = [int(forward_mask(g).sum()) for g in graphs]
         by_gt, out = level in gt_levels, None
-        if by_gt: probs = forward_edge_labels(batch)
-        elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
+        score_key = (_clip_score_key(clips[0], level, cfg)
+                     if memo_applies and memo.scores is not None and not by_gt else None)
+        if score_key is not None and score_key in memo.scores:
+            graphs, probs = memo.scores[score_key]   # the same nodes as an earlier run: its graph and scores
         else:
-            out = model(batch, level, with_language=language)
-            if with_loss: losses.append(lgmot_loss(out, batch, level, cfg, language=language))
-            probs = edge_probabilities(out, batch).detach()
-            lab = forward_edge_labels(batch)
-            stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
+            graphs = [_level_graph(n, c, level, cfg, text, r) for n, c, r in zip(nodes, clips, records)]
+            batch = batch_graphs(graphs)
+            if by_gt: probs = forward_edge_labels(batch)
+            elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
+            else:
+                out = model(batch, level, with_language=language)
+                if with_loss: losses.append(lgmot_loss(out, batch, level, cfg, language=language))
+                probs = edge_probabilities(out, batch).detach()
+                lab = forward_edge_labels(batch)
+                stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
+            if score_key: memo.scores[score_key] = (graphs, probs)
+        n_fwd = [int(forward_mask(g).sum()) for g in graphs]
         if with_loss and not by_gt and level == depth - 1:
             break   # training: the last active level is not merged
         with torch.no_grad():
@@ -448,33 +455,61 @@ def _nodes_of_rows(nodes: Nodes, keep: torch.Tensor, min_ratio: float) -> Nodes:
     pooled.level = nodes.level
     return pooled
 
-def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: dict) -> torch.Tensor:
+@dataclass
+class TrackingMemo:
+    """What tracking decided, to reuse. `chunks`: {(first frame, last frame, level, sequence name, thresholds of
+    levels 0..level) of a chunk: (m,) long cluster of each of its detections, in row order}, the chunks overlapping
+    clips share (`chunk_clusters`). `scores`, where it is a dict, also keeps every level graph's edge scores, keyed by
+    the thresholds of the levels below it (what decided its nodes), so a later run whose thresholds differ only from
+    that level on skips building the graph and running the model. Keys carry the thresholds, so one memo serves
+    configs that differ only in `track.level_thresholds`, as the candidates of `lgmot.report.calibrate_by_tracking`
+    do; it belongs to one model and otherwise one config."""
+    chunks: dict = field(default_factory=dict)
+    scores: dict | None = None
+
+def thresholds_through(cfg: Config, level: int) -> tuple[float, ...]:
+    "The thresholds of levels 0..`level` (none for -1): everything of `cfg` a memo key depends on that may change."
+    return tuple(level_threshold(cfg, l) for l in range(level + 1))
+
+def _clip_score_key(clip: Clip, level: int, cfg: Config) -> tuple:
+    "The `TrackingMemo.scores` key of a whole clip's level graph."
+    return (clip.first_frame, clip.last_frame, level, clip.seq.name, thresholds_through(cfg, level - 1), "clip")
+
+def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: TrackingMemo) -> torch.Tensor:
     """(N,) cluster label of every node of `clip` at `level` (a level of `shared_levels`), deciding only the chunks
-    `memo` does not hold, and adding them to it. memo: {(first frame, last frame, level, sequence name) of a chunk:
-    (m,) long cluster of each of its detections, in row order}; rows are sorted by frame, so a chunk's rows are
-    contiguous. A memo belongs to one model and config: `lgmot.track.track_sequence` keeps one per call."""
+    `memo.chunks` does not hold, and adding them to it (see `TrackingMemo`); rows are sorted by frame, so a chunk's
+    rows are contiguous. Where `memo.scores` holds the edge scores of the same undecided chunks under the same
+    lower-level thresholds, only the rounding runs again."""
     N, M, chunk, first = nodes.num_nodes, nodes.dets.num_dets, cfg.graph.frames_per_level[level], clip.first_frame
     if N == 0: return torch.empty(0, dtype=torch.long, device=nodes.device)
     det_chunk = torch.div(nodes.dets.frame - first, chunk, rounding_mode="floor")   # nondecreasing over rows
     chunk_ids, sizes = torch.unique_consecutive(det_chunk, return_counts=True)
-    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level, clip.seq.name)
+    decided_by = thresholds_through(cfg, level)
+    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level, clip.seq.name, decided_by)
             for c in chunk_ids.tolist()]
     bounds = [0, *torch.cumsum(sizes, 0).tolist()]
-    fresh = torch.repeat_interleave(torch.tensor([k not in memo for k in keys], device=nodes.device), sizes)
+    is_fresh = [k not in memo.chunks for k in keys]
+    fresh = torch.repeat_interleave(torch.tensor(is_fresh, device=nodes.device), sizes)
     det_label = torch.empty(M, dtype=torch.long, device=nodes.device)
     if fresh.any():
         sub = _nodes_of_rows(nodes, fresh, cfg.graph.node_id_min_ratio)
-        graph = _level_graph(sub, clip, level, cfg, False)
-        edges = forward_edges(graph)
+        # the undecided chunks' nodes depend on the chunks and the thresholds below this level, not on this one's
+        score_key = (first, clip.last_frame, level, clip.seq.name, decided_by[:-1],
+                     tuple(k[:2] for k, f in zip(keys, is_fresh) if f))
+        if memo.scores is not None and score_key in memo.scores: edges, prob = memo.scores[score_key]
+        else:
+            graph = _level_graph(sub, clip, level, cfg, False)
+            edges = forward_edges(graph)
+            prob = edge_probabilities(model(batch_graphs([graph]), level), graph) if edges.shape[1] else None
+            if memo.scores is not None: memo.scores[score_key] = (edges, prob)
         active = torch.zeros(edges.shape[1], dtype=torch.bool, device=nodes.device)
         if edges.shape[1]:
-            prob = edge_probabilities(model(batch_graphs([graph]), level), graph)
             active = round_edges(edges, prob, sub.num_nodes, level_threshold(cfg, level), cfg.track.rounding)
         det_label[fresh] = cluster_labels(sub.num_nodes, edges, active)[sub.det_to_node]
     for k, key in enumerate(keys):   # clusters of different chunks must differ: offset each by (k + 1) * M
         a, b = bounds[k], bounds[k + 1]
-        if key in memo: det_label[a:b] = memo[key] + (k + 1) * M
-        else: memo[key] = torch.unique(det_label[a:b], return_inverse=True)[1]
+        if key in memo.chunks: det_label[a:b] = memo.chunks[key] + (k + 1) * M
+        else: memo.chunks[key] = torch.unique(det_label[a:b], return_inverse=True)[1]
     # every detection of a node carries the node's cluster: read it at the node's first detection
     first_row = torch.full((N,), M, dtype=torch.long, device=nodes.device).scatter_reduce(
         0, nodes.det_to_node, torch.arange(M, device=nodes.device), reduce="amin")

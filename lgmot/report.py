@@ -16,8 +16,8 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'STITCH_DISTANCES', 
            'shipped_run_notebooks', 'find_run_notebook', 'setup_report', 'save_metrics', 'show_markdown', 'config_hash',
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
-           'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'pick_candidate',
-           'calibrate_by_tracking']
+           'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'results_digest',
+           'pick_candidate', 'calibrate_by_tracking']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -500,6 +500,17 @@ def subset_evals(cells: dict, test_dirs, keep: dict, distractors: str | None = N
 
 
 # %% ../nbs/13_report.ipynb #aa8a37a3
+def results_digest(results: dict) -> str:
+    """A hex digest of tracking results {sequence name: rows (a DataFrame)} that changes when any name, column or value
+    does: calibration evaluates results equal to an earlier candidate's once."""
+    import pandas as pd
+    h = hashlib.sha1()
+    for name in sorted(results):
+        df = results[name]
+        h.update(f"{name}\0{len(df)}\0{','.join(map(str, df.columns))}\0".encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
 def pick_candidate(tried: dict, current):
     """The value to keep from `tried` = {value: (metric, other metric)} (higher is better), `current` one of its keys:
     the best candidate that scores >= `current` on both metrics and > on one (by metric, then the other, then the
@@ -540,7 +551,8 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     from lgmot.eval import evaluate
     from lgmot.hierarchy import inference_depth, level_threshold
     from lgmot.data.mot import is_box_input
-    from lgmot.track import prepare_for_tracking, track_sequence
+    from lgmot.hierarchy import TrackingMemo
+    from lgmot.track import config_for_input, prepare_for_tracking, results_frame, track_assignments
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
@@ -555,6 +567,10 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     kinds = {kind: [s for s, b in zip(seqs, box) if b == is_box] for kind, is_box in (("detector output", False), ("given boxes", True))
              if is_box in box}
     cache: dict[tuple, tuple[float, float]] = {}
+    # candidates share work: one memo keeps every decision and edge score (keyed by the thresholds they depend on),
+    # the tracks of one set of thresholds serve every gap-filling and stitching candidate, and results equal to an
+    # earlier candidate's are not evaluated again
+    memo, assigned, evaluated = TrackingMemo(scores={}), {}, {}
     def current_stitch(kind: str) -> tuple[float, float]:
         "(max gap s, distance) `cfg` stitches `kind` with; (0, 0) when it does not."
         st = cfg.track.stitch_box_input if kind == "given boxes" and cfg.track.stitch_box_input else cfg.track.stitch
@@ -564,9 +580,15 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
         key = (kind, tuple(round(float(t), 4) for t in th), bool(interpolate), tuple(float(v) for v in st))
         if key not in cache:
             out.track.level_thresholds, out.track.interpolate, out.track.stitch = list(key[1]), key[2], list(key[3])
-            res = {s.name: track_sequence(model, s, out, device=device).drop(columns="det_id") for s in kinds[kind]}
-            comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]
-            cache[key] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
+            if key[:2] not in assigned:
+                assigned[key[:2]] = {s.name: track_assignments(model, s, out, device=device, memo=memo) for s in kinds[kind]}
+            res = {s.name: results_frame(s, assigned[key[:2]][s.name], config_for_input(s, out)).drop(columns="det_id")
+                   for s in kinds[kind]}
+            digest = (kind, results_digest(res))
+            if digest not in evaluated:
+                comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]
+                evaluated[digest] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
+            cache[key] = evaluated[digest]
         return cache[key]
     rows = []
     def choose(setting: str, kind: str, level: int, current, candidates, scored):

@@ -15,26 +15,26 @@ from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_
                         progress, resolve_device)
 from .data.mot import is_box_input, read_seqinfo, write_mot_txt
 from .graph import overlapping_windows
-from .hierarchy import (Clip, PreparedSequence, hierarchy_forward, inference_depth, level_threshold, load_model,
-                             prepare_sequence, select_sequences, trained_on_any)
+from .hierarchy import (Clip, PreparedSequence, TrackingMemo, hierarchy_forward, inference_depth, level_threshold,
+                             load_model, prepare_sequence, select_sequences, trained_on_any)
 from .model import LgmotNet
 
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
            'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps', 'fills_gaps',
-           'results_frame', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path',
-           'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking',
-           'track_dataset']
+           'results_frame', 'track_assignments', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path',
+           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
+           'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
 def track_clip(model: LgmotNet | None, clip: Clip, cfg: Config, oracle: bool = False, device="cpu", gt_levels=(),
-               traces: list | None = None, chunk_memo: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(det_id (M,), cluster label (M,)) of the detections of `clip` after the last level. `chunk_memo`: the
-    decisions earlier overlapping clips made (`lgmot.hierarchy.chunk_clusters`), reused and extended."""
+               traces: list | None = None, memo: TrackingMemo | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(det_id (M,), cluster label (M,)) of the detections of `clip` after the last level. `memo`: the decisions
+    earlier overlapping clips made (`lgmot.hierarchy.TrackingMemo`), reused and extended."""
     if model is not None: model.eval()
     _, nodes, _ = hierarchy_forward(model, [clip], cfg, inference_depth(model, cfg), oracle=oracle,
-                                    gt_levels=gt_levels, device=device, traces=traces, chunk_memo=chunk_memo)
+                                    gt_levels=gt_levels, device=device, traces=traces, memo=memo)
     n = nodes[0]
     return n.dets.det_id.cpu().numpy(), n.det_to_node.cpu().numpy()
 
@@ -242,13 +242,13 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
     return df.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
-def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
-                   timings: dict | None = None, gt_levels=(), traces: list | None = None,
-                   share_chunks: bool = True) -> pd.DataFrame:
-    """Track one sequence clip by clip. Returns result rows (frame, id, left, top, width, height, conf; 1-based) and
-    the `det_id` of each. `oracle` uses ground-truth edge labels instead of `model` (needs gt ids), `gt_levels` only
-    at those levels; `traces`, a list, receives one `HierarchyTrace` per clip, in order. `share_chunks`: overlapping
-    clips decide the chunks they share once (the same result, faster; off only to check that)."""
+def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
+                      timings: dict | None = None, gt_levels=(), traces: list | None = None,
+                      share_chunks: bool = True, memo: TrackingMemo | None = None) -> np.ndarray:
+    """(max det_id + 1,) track index of every detection of `seq` (-1: in no track), before post-processing; see
+    `track_sequence`. `memo`: a `lgmot.hierarchy.TrackingMemo` kept across calls (with `share_chunks`), so runs whose
+    thresholds differ reuse each other's decisions and scores; by default each call keeps its own, dropping the
+    chunks its clips have passed."""
     if (oracle or gt_levels) and not (seq.dets["id"] >= 0).any():
         raise LgmotError(f"oracle tracking needs ground truth; sequence {seq.name} has none")
     if model is None and not oracle: raise LgmotError("track_sequence needs a model (or oracle=True)")
@@ -262,14 +262,28 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     if len(frames) >= 2:
         windows = overlapping_windows(int(frames.min()), int(frames.max()), cfg.graph.frames_per_graph,
                                       cfg.track.clip_overlap, frames=frames)
-        next_id, last, memo = 0, int(frames.min()) - 1, {} if share_chunks else None
+        kept = memo is not None and share_chunks
+        memo = (memo if kept else TrackingMemo()) if share_chunks else None
+        next_id, last = 0, int(frames.min()) - 1
         for a, b in progress(windows, desc=f"track {seq.name}"):
-            if memo: memo = {k: v for k, v in memo.items() if k[0] >= a}   # a chunk before the clip never returns
+            if memo and not kept:   # a chunk before the clip never returns
+                memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= a}
             det_ids, labels = track_clip(model, Clip(seq, a, b), cfg, oracle, device, gt_levels, traces, memo)
             next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
             last = max(last, b)
     if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
-    return results_frame(seq, track_of_det, cfg)
+    return track_of_det
+
+def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
+                   timings: dict | None = None, gt_levels=(), traces: list | None = None,
+                   share_chunks: bool = True, memo: TrackingMemo | None = None) -> pd.DataFrame:
+    """Track one sequence clip by clip. Returns result rows (frame, id, left, top, width, height, conf; 1-based) and
+    the `det_id` of each. `oracle` uses ground-truth edge labels instead of `model` (needs gt ids), `gt_levels` only
+    at those levels; `traces`, a list, receives one `HierarchyTrace` per clip, in order. `share_chunks`: overlapping
+    clips decide the chunks they share once (the same result, faster; off only to check that). `memo`: see
+    `track_assignments`."""
+    track_of_det = track_assignments(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)
+    return results_frame(seq, track_of_det, config_for_input(seq, cfg))
 
 # %% ../nbs/10_track.ipynb #0b959b8c
 def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, device="cpu",
