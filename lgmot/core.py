@@ -151,6 +151,8 @@ class TrackConfig:
                                    # rows [fps, interpolate 0|1, stitch gap s, stitch distance, threshold per level]; a
                                    # sequence takes the row of the nearest fps (lgmot.track.frame_rate_row); empty: as above
     by_frame_rate_box_input: list[list[float]] = field(default_factory=list)   # the same for given boxes
+    level_steps: list[int] = field(default_factory=list)   # message-passing rounds per level when tracking (fewer is
+                                   # faster: every round's logit from the 2nd on is trained); empty: all `model.steps`
 
 @dataclass
 class Config:
@@ -226,6 +228,11 @@ def validate(cfg: Config, source=None) -> Config:
                    and all(0 < t < 1 for t in row[4:]),
                    f"track.{key} rows must be [fps > 0, interpolate 0|1, stitch gap >= 0, stitch distance >= 0, one "
                    f"threshold in (0, 1) per level ({L})]; got {row}", source)
+    ls = cfg.track.level_steps
+    _check(not ls or len(ls) == L, f"track.level_steps has {len(ls)} entries; the number of levels is {L}", source)
+    _check(all(isinstance(s, int) and m.steps - m.n_class_steps + 1 <= s <= m.steps for s in ls),
+           f"track.level_steps must be whole numbers of rounds the model classifies after, "
+           f"{m.steps - m.n_class_steps + 1} to model.steps={m.steps}; got {ls}", source)
     for key in ("stitch", "stitch_box_input"):
         st = getattr(cfg.track, key)
         _check(len(st) in (0, 2) and all(0 <= v < float("inf") for v in st),

@@ -23,13 +23,13 @@ from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
 __all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection',
-           'exact_projection', 'round_edges', 'level_threshold', 'PreparedSequence', 'encode_language',
-           'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes', 'prepare_sequence',
-           'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels', 'LevelTrace',
-           'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'TrackingMemo', 'thresholds_through',
-           'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model', 'load_model',
-           'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips',
-           'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
+           'exact_projection', 'round_edges', 'level_threshold', 'tracking_steps', 'PreparedSequence',
+           'encode_language', 'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes',
+           'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
+           'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'TrackingMemo',
+           'thresholds_through', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model',
+           'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold',
+           'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -101,6 +101,11 @@ def level_threshold(cfg: Config, level: int) -> float:
     "The edge threshold of `level`: `track.level_thresholds[level]` when calibrated, else `track.threshold`."
     t = cfg.track.level_thresholds
     return float(t[level]) if t else float(cfg.track.threshold)
+
+def tracking_steps(cfg: Config, level: int) -> int | None:
+    "The message-passing rounds tracking runs at `level`: `track.level_steps[level]`, or None (all the model has)."
+    s = cfg.track.level_steps
+    return int(s[level]) if s else None
 
 # %% ../nbs/08_hierarchy.ipynb #31f79a1c
 @dataclass
@@ -397,7 +402,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
             if by_gt: probs = forward_edge_labels(batch)
             elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
             else:
-                out = model(batch, level, with_language=language)
+                out = model(batch, level, with_language=language, steps=None if with_loss else tracking_steps(cfg, level))
                 if with_loss: losses.append(lgmot_loss(out, batch, level, cfg, language=language))
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
@@ -500,7 +505,8 @@ def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: C
         else:
             graph = _level_graph(sub, clip, level, cfg, False)
             edges = forward_edges(graph)
-            prob = edge_probabilities(model(batch_graphs([graph]), level), graph) if edges.shape[1] else None
+            prob = (edge_probabilities(model(batch_graphs([graph]), level, steps=tracking_steps(cfg, level)), graph)
+                    if edges.shape[1] else None)
             if memo.scores is not None: memo.scores[score_key] = (edges, prob)
         active = torch.zeros(edges.shape[1], dtype=torch.bool, device=nodes.device)
         if edges.shape[1]:

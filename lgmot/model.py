@@ -48,8 +48,9 @@ class MPN(nn.Module):
         self.classifier = mlp(m.edge_dim, [m.classifier_hidden, 1])              # 16 -> 8 -> 1
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor, edge_forward: torch.Tensor,
-                level_embed: torch.Tensor | None = None):
+                level_embed: torch.Tensor | None = None, steps: int | None = None):
         """x: (N, D) node input; edge_index: (2, E); edge_attr: (E, F); edge_forward: (E,) bool; level_embed: (16,).
+        `steps`: the rounds to run (default all; fewer ends at an earlier round's trained logit).
         Returns (logits: list of (E,), edge embeddings: list of (E, 16), node hidden (N, 128))."""
         hidden = self.node_enc1(x)
         h = self.node_enc2(hidden)
@@ -58,7 +59,10 @@ class MPN(nn.Module):
         e, logits, embeddings = e0, [], []
         routes = edge_routes(edge_index, edge_forward, h.shape[0], self.mean_messages, h.dtype)
         first_classified = self.steps - self.n_class_steps + 1
-        for step in range(1, self.steps + 1):
+        steps = self.steps if steps is None else int(steps)
+        if not first_classified <= steps <= self.steps:
+            raise LgmotError(f"the MPN classifies after rounds {first_classified} to {self.steps}; cannot stop after {steps}")
+        for step in range(1, steps + 1):
             h, e = self.message_step(h, e0, e, edge_index, edge_forward, routes)
             if step >= first_classified:
                 logits.append(self.classifier(e).squeeze(1)); embeddings.append(e)
@@ -197,12 +201,13 @@ class ModelOutput:
     inst_target: torch.Tensor | None = None
 
 @patch
-def forward(self: LgmotNet, data: LevelGraph, level: int, with_language: bool = False) -> ModelOutput:
-    "The level's MPN on `data` (a level graph or a batch); with language, also the SPG/ISG targets that apply."
+def forward(self: LgmotNet, data: LevelGraph, level: int, with_language: bool = False, steps: int | None = None) -> ModelOutput:
+    """The level's MPN on `data` (a level graph or a batch), `steps` rounds of message passing (default all); with
+    language, also the SPG/ISG targets that apply."""
     mpn = self.mpn(level)
     edge_attr = self.edge_input(data.edge_attr, level)
     level_embed = self.level_embed.weight[level] if self.level_embed is not None else None
-    logits, embeddings, hidden = mpn(self.node_input_of(data), data.edge_index, edge_attr, forward_mask(data), level_embed)
+    logits, embeddings, hidden = mpn(self.node_input_of(data), data.edge_index, edge_attr, forward_mask(data), level_embed, steps)
     out = ModelOutput(logits, embeddings, hidden)
     if with_language:
         if self.language.spg_levels[level]: out.scene_target = self.scene_target(data)
