@@ -3,6 +3,7 @@
 d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_url': 'https://github.com/lgmot/lgmot', 'lib_path': 'lgmot'},
   'syms': { 'lgmot.cli': { 'lgmot.cli._difficulty': ('cli.html#_difficulty', 'lgmot/cli.py'),
                            'lgmot.cli._distractors': ('cli.html#_distractors', 'lgmot/cli.py'),
+                           'lgmot.cli._earlier_calibration': ('cli.html#_earlier_calibration', 'lgmot/cli.py'),
                            'lgmot.cli._model_and_gt_sequences': ('cli.html#_model_and_gt_sequences', 'lgmot/cli.py'),
                            'lgmot.cli._split': ('cli.html#_split', 'lgmot/cli.py'),
                            'lgmot.cli.calibrate': ('cli.html#calibrate', 'lgmot/cli.py'),

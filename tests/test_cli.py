@@ -117,6 +117,15 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     assert len(calibrated.level_thresholds) == cfg.graph.depth
     assert f"track.interpolate = {calibrated.interpolate}" in r.stdout   # the printed choice is the one saved
     assert f"track.stitch = {calibrated.stitch}" in r.stdout and "track.stitch distance" in r.stdout
+    # calibrating that file again on one kind of input (detector output) records the calibration before it, whose
+    # settings a kind of input absent here keeps
+    r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "again.pt"), "--by", "idf1",
+              "--model", str(tmp_path / "by_idf1.pt"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    from lgmot.hierarchy import _model_blob
+    first, again = _model_blob(tmp_path / "by_idf1.pt"), _model_blob(tmp_path / "again.pt")
+    assert "calibrated_before" not in first and first["calibrated_on"] == ["street-001"]   # the shipped file never was
+    assert again["calibrated_before"] == {k: first[k] for k in ("calibrated_on", "calibrated_by", "calibration_commit")}
 
 
 def test_help_of_every_command():
