@@ -102,6 +102,10 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     slow = write_frame_range(mot17_full / "MOT17-09", tmp_path / "slow" / "MOT17-09-every3", 1, 525, step=3)
     slow_rep = track_dataset(slow.parent, tmp_path / "out-slow")["sequences"]["MOT17-09-every3"]
     assert (slow_rep["settings_of_fps"], slow_rep["level_thresholds"]) == (10.0, rows[2][4:])
+    # given boxes have rows of their own; the one nearest 20-30 fps holds the plain given-box settings
+    box_rows = record["config"]["track"]["by_frame_rate_box_input"]
+    assert [r[0] for r in box_rows] == [22.5, 11.25, 7.5]
+    assert box_rows[0][4:] == record["config"]["track"]["level_thresholds_box_input"] and box_rows[0][2:4] == [0.0, 0.0]
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):

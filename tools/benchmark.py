@@ -4,9 +4,16 @@ Parts: train (seconds per iteration and peak memory, lgmot preset, a 150-frame s
 memory (tracking peak memory of a 600- vs a 3000-frame sequence), speed (tracking fps of lgmot vs ByteTrack on the
 same sequence, one run), startup (`lgmot --help`, and `lgmot track` vs ByteTrack as whole processes), appearance (MobileNetV2 crops per second at batch 64). Each part runs in its own process so
 that peak memory is its own. Prints one JSON object per part.
+
+Environment: LGMOT_BENCH_MODEL, a model file or shipped name for speed and startup (default: speed the `shipped`
+model, startup what `lgmot track` picks); LGMOT_BENCH_SET, space-separated tracking overrides for both (e.g.
+"track.level_steps=[6,12,12,12]"). Both are echoed in the parts' JSON.
 """
 import json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
+
+BENCH_MODEL = os.environ.get("LGMOT_BENCH_MODEL", "")
+BENCH_SET = os.environ.get("LGMOT_BENCH_SET", "").split()
 
 def _peak_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -74,14 +81,16 @@ def part_speed():
     from lgmot.hierarchy import prepare_sequence
     root = find_data_root()
     seq_dir = root / "MOT17-full" / "train" / "MOT17-11"
-    model, cfg = load_tracker()
+    from lgmot.core import apply_overrides
+    model, cfg = load_tracker(BENCH_MODEL or None)
+    cfg = apply_overrides(cfg, BENCH_SET)
     ts = prepare_sequence(seq_dir, cfg)
     timing = {}
     track_sequence(model, ts, cfg, timings=timing)
     seq = load_sequence(seq_dir)
     t = time.perf_counter(); run_peer("bytetrack", seq); bt = time.perf_counter() - t
     frames = seq.info.length
-    return {"part": "speed", "sequence": "MOT17-11", "frames": frames, "lgmot_fps": round(frames / timing["seconds"], 1),
+    return {"part": "speed", "model": BENCH_MODEL or "shipped", "set": BENCH_SET, "sequence": "MOT17-11", "frames": frames, "lgmot_fps": round(frames / timing["seconds"], 1),
             "bytetrack_fps": round(frames / bt, 1), "lgmot_over_bytetrack": round(bt / timing["seconds"], 3)}
 
 # ByteTrack as its users run it: one process that imports `trackers`, reads a det file, tracks frame by frame, writes
@@ -112,10 +121,11 @@ def part_startup():
     seq = d / "data" / "MOT17-02"; (seq / "det").mkdir(parents=True)   # no img1/: geometry only, all 600 frames
     shutil.copy(src / "seqinfo.ini", seq); shutil.copy(src / "det" / "det.txt", seq / "det")
     cli = [sys.executable, "-c", "import sys; from lgmot.cli import main; sys.exit(main())"]
-    out = {"part": "startup", "sequence": "MOT17-02 (600 frames, public FRCNN detections)", "lgmot_help_s": _wall(cli + ["--help"])}
+    out = {"part": "startup", "model": BENCH_MODEL or "as lgmot track picks", "set": BENCH_SET, "sequence": "MOT17-02 (600 frames, public FRCNN detections)", "lgmot_help_s": _wall(cli + ["--help"])}
     times = []
     for k in range(3):
-        t = time.perf_counter(); subprocess.run(cli + ["track", "--data", str(d / "data"), "--out", str(d / f"out{k}")], check=True, capture_output=True)
+        chosen = (["--model", BENCH_MODEL] if BENCH_MODEL else []) + (["--set", *BENCH_SET] if BENCH_SET else [])
+        t = time.perf_counter(); subprocess.run(cli + ["track", "--data", str(d / "data"), "--out", str(d / f"out{k}"), *chosen], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
     out["lgmot_track_s"] = round(sorted(times)[1], 2)
     out["bytetrack_s"] = _wall([sys.executable, "-c", BYTETRACK_PROCESS, str(seq / "det" / "det.txt"), str(d / "bt.txt")])
