@@ -312,18 +312,15 @@ def diagnose(data: Annotated[str, REQUIRED],   # ROOT with <seq>/{seqinfo.ini, d
     return report
 
 # %% ../nbs/14_cli.ipynb #6e999984
-def _earlier_calibration(model: str, dirs, det: str) -> dict:
-    """{"calibrated_before": the calibration record of `model`'s file} where calibrating `dirs` by tracking left a kind
-    of input (detector output, given boxes) with the settings that record chose: `dirs` hold only one kind, and the
-    file was calibrated before. Otherwise {}."""
-    from lgmot.data.mot import is_box_input, read_det_file
+def _earlier_calibration(model: str) -> dict:
+    """{"calibrated_before": the calibration record `model`'s file carried}, or {} where it carried none: a lineage,
+    since a calibration on one kind of input (detector output, given boxes) leaves the other kind's settings, and
+    settings it does not choose, as an earlier calibration left them."""
     from lgmot.hierarchy import _model_blob
     from lgmot.track import model_file
-    kinds = {is_box_input(read_det_file(d / "det" / f"{det}.txt")) for d in dirs}
     before = _model_blob(model_file(model or None))
-    if len(kinds) != 1 or not before.get("calibrated_on"): return {}
     keys = ("calibrated_on", "calibrated_by", "calibration_commit", "calibrated_before")
-    return {"calibrated_before": {k: before[k] for k in keys if k in before}}
+    return {"calibrated_before": {k: before[k] for k in keys if k in before}} if before.get("calibrated_on") else {}
 
 def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinfo.ini, det/<NAME>.txt, gt/gt.txt}
               out: Annotated[str, REQUIRED],    # the calibrated model file to write (must not exist)
@@ -362,7 +359,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     print(table.round(3).to_string())
     extra = {"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs], "calibrated_by": by,
              "calibration_commit": git_commit()}
-    if by != "f1": extra.update(_earlier_calibration(model, dirs, det))
+    extra.update(_earlier_calibration(model))
     save_model(out, net, new_cfg, extra=extra)
     boxes = new_cfg.track.level_thresholds_box_input
     print(f"track.level_thresholds = {new_cfg.track.level_thresholds}, "

@@ -151,8 +151,10 @@ class TrackConfig:
                                    # rows [fps, interpolate 0|1, stitch gap s, stitch distance, threshold per level]; a
                                    # sequence takes the row of the nearest fps (lgmot.track.frame_rate_row); empty: as above
     by_frame_rate_box_input: list[list[float]] = field(default_factory=list)   # the same for given boxes
-    level_steps: list[int] = field(default_factory=list)   # message-passing rounds per level when tracking (fewer is
-                                   # faster: every round's logit from the 2nd on is trained); empty: all `model.steps`
+    level_steps: list[int] = field(default_factory=list)   # message-passing rounds per level when deciding links
+                                   # (tracking, calibration, diagnosis; never the training loss). Fewer is faster and
+                                   # ends at a logit the classifier was trained on (the last `model.class_steps`
+                                   # rounds); empty: all `model.steps`
 
 @dataclass
 class Config:

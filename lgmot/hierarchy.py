@@ -468,12 +468,25 @@ class TrackingMemo:
     the thresholds of the levels below it (what decided its nodes), so a later run whose thresholds differ only from
     that level on skips building the graph and running the model. Keys carry the thresholds, so one memo serves
     configs that differ only in `track.level_thresholds`, as the candidates of `lgmot.report.calibrate_by_tracking`
-    do; it belongs to one model and otherwise one config."""
+    do. Everything else its contents depend on (the model, the rest of the config, decisions taken from gt, each
+    sequence's detections) must stay the same: `bind` checks that, and `lgmot.track.track_assignments` calls it for a
+    memo kept across calls."""
     chunks: dict = field(default_factory=dict)
     scores: dict | None = None
+    context: tuple | None = None                         # what it serves, set by the first `bind`
+    sequences: dict = field(default_factory=dict)        # name -> the sequence its keys of that name were made from
+
+    def bind(self, seq: PreparedSequence, context: tuple):
+        "Check that `seq` and `context` are the ones this memo serves (the first call of each sets them)."
+        if self.context is None: self.context = context
+        if self.context != context:
+            raise LgmotError("a TrackingMemo serves one model, one config apart from its thresholds, and the same "
+                             "decisions from ground truth; start a new memo for another")
+        if self.sequences.setdefault(seq.name, seq) is not seq:
+            raise LgmotError(f"a TrackingMemo serves one sequence named {seq.name!r}; start a new memo for another")
 
 def thresholds_through(cfg: Config, level: int) -> tuple[float, ...]:
-    "The thresholds of levels 0..`level` (none for -1): everything of `cfg` a memo key depends on that may change."
+    "The thresholds of levels 0..`level` (none for -1): the part of a `TrackingMemo` key that may change between runs."
     return tuple(level_threshold(cfg, l) for l in range(level + 1))
 
 def _clip_score_key(clip: Clip, level: int, cfg: Config) -> tuple:

@@ -242,13 +242,25 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
     df["id"] = df["id"].map({t: i + 1 for i, t in enumerate(first.index)})
     return df.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)
 
+# what decisions depend on, thresholds aside, is the rest of the config; these only post-process or choose thresholds
+_POSTPROCESS_AND_THRESHOLDS = ("threshold", "level_thresholds", "level_thresholds_box_input", "interpolate",
+                               "interpolate_box_input", "stitch", "stitch_box_input", "by_frame_rate",
+                               "by_frame_rate_box_input", "min_track_len")
+
+def _memo_context(model, cfg: Config, oracle: bool, gt_levels, device) -> tuple:
+    "What a kept `TrackingMemo`'s contents depend on besides thresholds: the model, gt decisions, device, the config."
+    c = config_to_dict(cfg)
+    for k in _POSTPROCESS_AND_THRESHOLDS: c["track"].pop(k, None)
+    return (model, bool(oracle), tuple(sorted(gt_levels)), str(device), json.dumps(c, sort_keys=True, default=str))
+
 def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
                       timings: dict | None = None, gt_levels=(), traces: list | None = None,
                       share_chunks: bool = True, memo: TrackingMemo | None = None) -> np.ndarray:
     """(max det_id + 1,) track index of every detection of `seq` (-1: in no track), before post-processing; see
     `track_sequence`. `memo`: a `lgmot.hierarchy.TrackingMemo` kept across calls (with `share_chunks`), so runs whose
-    thresholds differ reuse each other's decisions and scores; by default each call keeps its own, dropping the
-    chunks its clips have passed."""
+    thresholds differ reuse each other's decisions (and, where it keeps them, edge scores); it refuses a call with
+    another model, config or sequence of the same name (`TrackingMemo.bind`). By default each call keeps its own,
+    dropping the chunks its clips have passed."""
     if (oracle or gt_levels) and not (seq.dets["id"] >= 0).any():
         raise LgmotError(f"oracle tracking needs ground truth; sequence {seq.name} has none")
     if model is None and not oracle: raise LgmotError("track_sequence needs a model (or oracle=True)")
@@ -262,7 +274,9 @@ def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config
     if len(frames) >= 2:
         windows = overlapping_windows(int(frames.min()), int(frames.max()), cfg.graph.frames_per_graph,
                                       cfg.track.clip_overlap, frames=frames)
-        kept = memo is not None and share_chunks
+        kept = memo is not None
+        if kept and not share_chunks: raise LgmotError("track_assignments: a memo needs share_chunks=True")
+        if kept: memo.bind(seq, _memo_context(model, cfg, oracle, gt_levels, device))
         memo = (memo if kept else TrackingMemo()) if share_chunks else None
         next_id, last = 0, int(frames.min()) - 1
         for a, b in progress(windows, desc=f"track {seq.name}"):

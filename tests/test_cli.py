@@ -117,8 +117,8 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     assert len(calibrated.level_thresholds) == cfg.graph.depth
     assert f"track.interpolate = {calibrated.interpolate}" in r.stdout   # the printed choice is the one saved
     assert f"track.stitch = {calibrated.stitch}" in r.stdout and "track.stitch distance" in r.stdout
-    # calibrating that file again on one kind of input (detector output) records the calibration before it, whose
-    # settings a kind of input absent here keeps
+    # calibrating that file again records the calibration it carried (its lineage: settings this one does not choose,
+    # such as an absent kind of input's, come from there or before)
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "again.pt"), "--by", "idf1",
               "--model", str(tmp_path / "by_idf1.pt"))
     assert r.returncode == 0, r.stderr[-2000:]

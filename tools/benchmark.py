@@ -6,14 +6,14 @@ same sequence, one run), startup (`lgmot --help`, and `lgmot track` vs ByteTrack
 that peak memory is its own. Prints one JSON object per part.
 
 Environment: LGMOT_BENCH_MODEL, a model file or shipped name for speed and startup (default: speed the `shipped`
-model, startup what `lgmot track` picks); LGMOT_BENCH_SET, space-separated tracking overrides for both (e.g.
-"track.level_steps=[6,12,12,12]"). Both are echoed in the parts' JSON.
+model, startup what `lgmot track` picks); LGMOT_BENCH_SET, tracking overrides for both, split as a shell splits
+words (quote one that holds spaces: "'track.level_steps=[6, 12, 12, 12]'"). Both are echoed in the parts' JSON.
 """
-import json, os, resource, subprocess, sys, tempfile, time
+import json, os, resource, shlex, subprocess, sys, tempfile, time
 from pathlib import Path
 
 BENCH_MODEL = os.environ.get("LGMOT_BENCH_MODEL", "")
-BENCH_SET = os.environ.get("LGMOT_BENCH_SET", "").split()
+BENCH_SET = shlex.split(os.environ.get("LGMOT_BENCH_SET", ""))
 
 def _peak_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
