@@ -194,3 +194,28 @@ def test_synthetic_domains_script_refuses_bad_input_before_writing(tmp_path, whi
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"] and not (tmp_path / "fresh").exists()
+
+
+def test_synthetic_boxes_script(tmp_path):
+    """tools/synthetic_boxes.py: ground-truth boxes as detections (ids removed) at every frame and every 2nd; an
+    existing OUT or a sequence without gt is one line, exit 2, and nothing is written."""
+    path = Path(__file__).parent.parent / "tools" / "synthetic_boxes.py"
+    split = tmp_path / "split"; seq = split / "walk-001"; (seq / "gt").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=walk-001\nframeRate=20\nseqLength=6\nimWidth=640\nimHeight=360\n")
+    gt = pd.DataFrame([(f, i, 10 * f + 50 * i, 20, 30, 60, 1, 1, 1.0) for f in range(1, 7) for i in (1, 2)])
+    gt.loc[len(gt)] = (3, 3, 0, 0, 5, 5, 0, 1, 1.0)             # not considered: never a detection
+    gt.to_csv(seq / "gt" / "gt.txt", header=False, index=False)
+    run = lambda *a: subprocess.run([sys.executable, str(path), *map(str, a)], capture_output=True, text=True, timeout=120)
+    r = run(split, tmp_path / "boxes", 1, 2)
+    assert r.returncode == 0, r.stderr
+    det = pd.read_csv(tmp_path / "boxes" / "s1" / "walk-001" / "det" / "det.txt", header=None)
+    assert len(det) == 12 and (det[1] == -1).all() and (det[6] == 1).all()
+    assert sorted(map(tuple, det[[0, 2, 3]].to_numpy().tolist())) == sorted(map(tuple, gt[gt[6] == 1][[0, 2, 3]].to_numpy().tolist()))
+    half = pd.read_csv(tmp_path / "boxes" / "s2" / "walk-001" / "det" / "det.txt", header=None)
+    assert sorted(half[0].unique()) == [1, 2, 3] and "frameRate=10" in (tmp_path / "boxes" / "s2" / "walk-001" / "seqinfo.ini").read_text()
+    r = run(split, tmp_path / "boxes")
+    assert r.returncode == 2 and "never overwritten" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    (split / "walk-002").mkdir(); (split / "walk-002" / "seqinfo.ini").write_text((seq / "seqinfo.ini").read_text())
+    r = run(split, tmp_path / "fresh")
+    assert r.returncode == 2 and "no ground truth" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boxes", "split"]     # nothing half-written left behind
