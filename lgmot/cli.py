@@ -355,7 +355,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
     else:
         from lgmot.report import calibrate_by_tracking
         new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors, device=str(dev),
-                                               time_strides=strides)
+                                               time_strides=strides, verbose=True)
     print(table.round(3).to_string())
     extra = {"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs], "calibrated_by": by,
              "calibration_commit": git_commit()}

@@ -530,7 +530,7 @@ STITCH_GAPS = (1.0, 2.0, 4.0)               # seconds; the distance is chosen at
 
 def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIBRATION_GRID, distractors: str | None = None,
                           device: str = "cpu", gaps: bool = True, thresholds: bool = True, stitch: bool = True,
-                          time_strides=(1,)):
+                          time_strides=(1,), verbose: bool = False):
     """A copy of `cfg` with `track.level_thresholds` (with `thresholds`; otherwise they stay as they are), with `gaps`
     `track.interpolate` and with `stitch` `track.stitch` chosen by the `metric` (IDF1 | HOTA) of tracking `seq_dirs`
     (validation sequences with gt), and the table of every candidate tried (setting, inputs, level, value, IDF1, HOTA,
@@ -539,13 +539,14 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`.
     `time_strides` other than (1,) (e.g. (1, 2, 3)) also calibrates the sequences at every 2nd, 3rd, ... frame, each
     stride apart, and writes one row per stride and kind to `track.by_frame_rate` (`_box_input`), which tracking picks
-    by frame rate (`lgmot.track.config_for_input`); the table then has a `stride` column."""
+    by frame rate (`lgmot.track.config_for_input`); the table then has a `stride` column. `verbose` prints each
+    choice as it is made, with the time so far (a calibration can take minutes)."""
     strides = sorted({int(s) for s in time_strides})
     if not strides or strides[0] != 1:
         raise LgmotError(f"calibrate_by_tracking: time_strides must be whole numbers >= 1 and include 1, got {list(time_strides)}")
     if strides != [1]:
         return _calibrate_frame_rates(model, seq_dirs, cfg, strides, metric=metric, grid=grid, distractors=distractors,
-                                      device=device, gaps=gaps, thresholds=thresholds, stitch=stitch)
+                                      device=device, gaps=gaps, thresholds=thresholds, stitch=stitch, verbose=verbose)
     import copy
     import pandas as pd
     from lgmot.eval import evaluate
@@ -590,11 +591,15 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
                 evaluated[digest] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
             cache[key] = evaluated[digest]
         return cache[key]
-    rows = []
+    rows, t0 = [], time.perf_counter()
     def choose(setting: str, kind: str, level: int, current, candidates, scored):
         "`pick_candidate` of `candidates` scored by `scored(value)`; every candidate tried goes into `rows`."
         tried = {v: scored(v) for v in candidates}
         best = pick_candidate(tried, current)
+        if verbose:
+            other = "HOTA" if metric == "IDF1" else "IDF1"
+            print(f"{kind}: {setting} = {best} ({metric} {tried[best][0]:.2f}, {other} {tried[best][1]:.2f}; "
+                  f"{len(tried)} candidates; {time.perf_counter() - t0:.0f} s)", flush=True)
         rows.extend({"setting": setting, "inputs": kind, "level": level, "value": v, metric: s[0], "other": s[1],
                      "chosen": v == best} for v, s in tried.items())
         return best
@@ -666,11 +671,13 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
             th, st = kind_settings(t, kind == "given boxes")
             st = st or [0.0, 0.0]
             rows[kind].append([float(statistics.median(fps)), float(bool(t.interpolate)), float(st[0]), float(st[1]), *map(float, th)])
+    if kw.get("verbose"): print("calibrating at every frame", flush=True)
     out, table = calibrate_by_tracking(model, dirs, cfg, **kw)
     add_rows(out, {d: read_seqinfo(d).fps for d in dirs})
     tables = [table.assign(stride=1)]
     with tempfile.TemporaryDirectory(prefix="lgmot-strides-") as tmp:
         for s in strides[1:]:
+            if kw.get("verbose"): print(f"calibrating on copies of 1 frame in {s}", flush=True)
             copies = {d: write_frame_range(d, Path(tmp) / f"stride{s}" / d.name, 1, read_seqinfo(d).length, step=s) for d in dirs}
             slower, t_s = calibrate_by_tracking(model, list(copies.values()), cfg, **kw)
             add_rows(slower, {d: read_seqinfo(c).fps for d, c in copies.items()})

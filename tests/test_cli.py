@@ -113,6 +113,7 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "by_idf1.pt"), "--by", "idf1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "IDF1" in r.stdout and "chosen" in r.stdout and "track.interpolate" in r.stdout
+    assert "detector output: level 0 threshold = " in r.stdout   # each choice is printed as it is made
     calibrated = load_model(tmp_path / "by_idf1.pt")[1].track
     assert len(calibrated.level_thresholds) == cfg.graph.depth
     assert f"track.interpolate = {calibrated.interpolate}" in r.stdout   # the printed choice is the one saved
