@@ -534,6 +534,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'lgmot.hierarchy._nodes_of_rows': ('hierarchy.html#_nodes_of_rows', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._output_slices': ('hierarchy.html#_output_slices', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._remember_dims': ('hierarchy.html#_remember_dims', 'lgmot/hierarchy.py'),
+                                 'lgmot.hierarchy._run_model': ('hierarchy.html#_run_model', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy._select_detections': ('hierarchy.html#_select_detections', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.best_threshold': ('hierarchy.html#best_threshold', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.calibrate_thresholds': ('hierarchy.html#calibrate_thresholds', 'lgmot/hierarchy.py'),

@@ -107,6 +107,13 @@ def tracking_steps(cfg: Config, level: int) -> int | None:
     s = cfg.track.level_steps
     return int(s[level]) if s else None
 
+def _run_model(model, batch, level: int, cfg: Config, language: bool = False, deciding: bool = True):
+    """`model`'s output on `batch` at `level`; when `deciding` links (not training), stopped after `tracking_steps`
+    rounds where they are set (only then is `steps` passed, so a stand-in model without it still runs)."""
+    steps = tracking_steps(cfg, level) if deciding else None
+    if steps is None: return model(batch, level, with_language=language)
+    return model(batch, level, with_language=language, steps=steps)
+
 # %% ../nbs/08_hierarchy.ipynb #31f79a1c
 @dataclass
 class PreparedSequence:
@@ -402,7 +409,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
             if by_gt: probs = forward_edge_labels(batch)
             elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
             else:
-                out = model(batch, level, with_language=language, steps=None if with_loss else tracking_steps(cfg, level))
+                out = _run_model(model, batch, level, cfg, language, deciding=not with_loss)
                 if with_loss: losses.append(lgmot_loss(out, batch, level, cfg, language=language))
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
@@ -518,8 +525,7 @@ def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: C
         else:
             graph = _level_graph(sub, clip, level, cfg, False)
             edges = forward_edges(graph)
-            prob = (edge_probabilities(model(batch_graphs([graph]), level, steps=tracking_steps(cfg, level)), graph)
-                    if edges.shape[1] else None)
+            prob = edge_probabilities(_run_model(model, batch_graphs([graph]), level, cfg), graph) if edges.shape[1] else None
             if memo.scores is not None: memo.scores[score_key] = (edges, prob)
         active = torch.zeros(edges.shape[1], dtype=torch.bool, device=nodes.device)
         if edges.shape[1]:
