@@ -399,8 +399,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
             continue
         records = [{} if traces is not None else None for _ in clips]
         by_gt, out = level in gt_levels, None
-        score_key = (_clip_score_key(clips[0], level, cfg)
-                     if memo_applies and memo.scores is not None and not by_gt else None)
+        score_key = _score_key(clips[0], level, cfg) if memo_applies and memo.scores is not None and not by_gt else None
         if score_key is not None and score_key in memo.scores:
             graphs, probs = memo.scores[score_key]   # the same nodes as an earlier run: its graph and scores
         else:
@@ -414,7 +413,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
                 stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
-            if score_key: memo.scores[score_key] = (graphs, probs)
+            if score_key is not None: memo.scores[score_key] = (graphs, probs)
         n_fwd = [int(forward_mask(g).sum()) for g in graphs]
         if with_loss and not by_gt and level == depth - 1:
             break   # training: the last active level is not merged
@@ -496,9 +495,10 @@ def thresholds_through(cfg: Config, level: int) -> tuple[float, ...]:
     "The thresholds of levels 0..`level` (none for -1): the part of a `TrackingMemo` key that may change between runs."
     return tuple(level_threshold(cfg, l) for l in range(level + 1))
 
-def _clip_score_key(clip: Clip, level: int, cfg: Config) -> tuple:
-    "The `TrackingMemo.scores` key of a whole clip's level graph."
-    return (clip.first_frame, clip.last_frame, level, clip.seq.name, thresholds_through(cfg, level - 1), "clip")
+def _score_key(clip: Clip, level: int, cfg: Config, part="clip") -> tuple:
+    """The `TrackingMemo.scores` key of `clip`'s level graph: the whole clip's, or that of the chunks `part` (a tuple
+    of their (first, last) frames). The graph's nodes depend on them and on the thresholds below `level`."""
+    return (clip.first_frame, clip.last_frame, level, clip.seq.name, thresholds_through(cfg, level - 1), part)
 
 def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: TrackingMemo) -> torch.Tensor:
     """(N,) cluster label of every node of `clip` at `level` (a level of `shared_levels`), deciding only the chunks
@@ -518,9 +518,7 @@ def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: C
     det_label = torch.empty(M, dtype=torch.long, device=nodes.device)
     if fresh.any():
         sub = _nodes_of_rows(nodes, fresh, cfg.graph.node_id_min_ratio)
-        # the undecided chunks' nodes depend on the chunks and the thresholds below this level, not on this one's
-        score_key = (first, clip.last_frame, level, clip.seq.name, decided_by[:-1],
-                     tuple(k[:2] for k, f in zip(keys, is_fresh) if f))
+        score_key = _score_key(clip, level, cfg, tuple(k[:2] for k, f in zip(keys, is_fresh) if f))
         if memo.scores is not None and score_key in memo.scores: edges, prob = memo.scores[score_key]
         else:
             graph = _level_graph(sub, clip, level, cfg, False)

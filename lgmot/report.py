@@ -553,7 +553,7 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     from lgmot.hierarchy import inference_depth, level_threshold
     from lgmot.data.mot import is_box_input
     from lgmot.hierarchy import TrackingMemo
-    from lgmot.track import config_for_input, prepare_for_tracking, results_frame, track_assignments
+    from lgmot.track import prepare_for_tracking, results_frame, track_assignments
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
@@ -583,8 +583,7 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
             out.track.level_thresholds, out.track.interpolate, out.track.stitch = list(key[1]), key[2], list(key[3])
             if key[:2] not in assigned:
                 assigned[key[:2]] = {s.name: track_assignments(model, s, out, device=device, memo=memo) for s in kinds[kind]}
-            res = {s.name: results_frame(s, assigned[key[:2]][s.name], config_for_input(s, out)).drop(columns="det_id")
-                   for s in kinds[kind]}
+            res = {s.name: results_frame(s, assigned[key[:2]][s.name], out).drop(columns="det_id") for s in kinds[kind]}
             digest = (kind, results_digest(res))
             if digest not in evaluated:
                 comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]

@@ -280,7 +280,7 @@ def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config
         memo = (memo if kept else TrackingMemo()) if share_chunks else None
         next_id, last = 0, int(frames.min()) - 1
         for a, b in progress(windows, desc=f"track {seq.name}"):
-            if memo and not kept:   # a chunk before the clip never returns
+            if memo is not None and not kept:   # a chunk before the clip never returns
                 memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= a}
             det_ids, labels = track_clip(model, Clip(seq, a, b), cfg, oracle, device, gt_levels, traces, memo)
             next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
@@ -297,7 +297,7 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     clips decide the chunks they share once (the same result, faster; off only to check that). `memo`: see
     `track_assignments`."""
     track_of_det = track_assignments(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)
-    return results_frame(seq, track_of_det, config_for_input(seq, cfg))
+    return results_frame(seq, track_of_det, cfg)   # which applies `config_for_input` itself
 
 # %% ../nbs/10_track.ipynb #0b959b8c
 def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, device="cpu",
