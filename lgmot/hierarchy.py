@@ -107,12 +107,15 @@ def tracking_steps(cfg: Config, level: int) -> int | None:
     s = cfg.track.level_steps
     return int(s[level]) if s else None
 
-def _run_model(model, batch, level: int, cfg: Config, language: bool = False, deciding: bool = True):
-    """`model`'s output on `batch` at `level`; when `deciding` links (not training), stopped after `tracking_steps`
-    rounds where they are set (only then is `steps` passed, so a stand-in model without it still runs)."""
-    steps = tracking_steps(cfg, level) if deciding else None
-    if steps is None: return model(batch, level, with_language=language)
-    return model(batch, level, with_language=language, steps=steps)
+def _run_model(model, batch, level: int, cfg: Config, language: bool = False, deciding: bool = True,
+               every_step: bool = False):
+    """`model`'s output on `batch` at `level`. When `deciding` links (not training) it stops after `tracking_steps`
+    rounds where they are set, and an `LgmotNet` classifies only the last round unless `every_step` (a trace keeps
+    every round). Only then are `steps` and `every_step` passed, so a stand-in model without them still runs."""
+    kwargs = {}
+    if deciding and tracking_steps(cfg, level) is not None: kwargs["steps"] = tracking_steps(cfg, level)
+    if deciding and not every_step and isinstance(model, LgmotNet): kwargs["every_step"] = False
+    return model(batch, level, with_language=language, **kwargs)
 
 # %% ../nbs/08_hierarchy.ipynb #31f79a1c
 @dataclass
@@ -408,7 +411,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
             if by_gt: probs = forward_edge_labels(batch)
             elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
             else:
-                out = _run_model(model, batch, level, cfg, language, deciding=not with_loss)
+                out = _run_model(model, batch, level, cfg, language, deciding=not with_loss, every_step=traces is not None)
                 if with_loss: losses.append(lgmot_loss(out, batch, level, cfg, language=language))
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
