@@ -112,8 +112,8 @@ def _run_model(model, batch, level: int, cfg: Config, language: bool = False, de
     """`model`'s output on `batch` at `level`. When `deciding` links (not training) it stops after `tracking_steps`
     rounds where they are set, and an `LgmotNet` classifies only the last round unless `every_step` (a trace keeps
     every round). Only then are `steps` and `every_step` passed, so a stand-in model without them still runs."""
-    kwargs = {}
-    if deciding and tracking_steps(cfg, level) is not None: kwargs["steps"] = tracking_steps(cfg, level)
+    steps, kwargs = tracking_steps(cfg, level) if deciding else None, {}
+    if steps is not None: kwargs["steps"] = steps
     if deciding and not every_step and isinstance(model, LgmotNet): kwargs["every_step"] = False
     return model(batch, level, with_language=language, **kwargs)
 

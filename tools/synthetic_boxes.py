@@ -8,22 +8,20 @@ frame-rate table of the README ("Frame rate").
 """
 import shutil, sys, tempfile
 from pathlib import Path
-import pandas as pd
 from lgmot.core import LgmotError
-from lgmot.data.mot import read_seqinfo, write_frame_range
+from lgmot.data.mot import read_gt_file, read_seqinfo, write_frame_range, write_mot_txt
 
 def gt_as_detections(seq_dir: Path, out_dir: Path) -> Path:
     "A copy of `seq_dir` (seqinfo.ini, gt/gt.txt) whose det/det.txt holds its considered pedestrian gt boxes, ids removed."
     gt_file = seq_dir / "gt" / "gt.txt"
     if not gt_file.is_file(): raise LgmotError("no ground truth (gt/gt.txt) to make detections from", seq_dir)
-    gt = pd.read_csv(gt_file, header=None)
-    if gt.shape[1] < 8: raise LgmotError(f"gt/gt.txt needs at least 8 columns (frame, id, box, considered, class); it has {gt.shape[1]}", gt_file)
-    gt = gt[(gt[6] == 1) & (gt[7] == 1)]
+    gt = read_gt_file(gt_file)   # checks the columns, naming the file and line
+    gt = gt[(gt["flag"] == 1) & (gt["cls"] == 1)]
     (out_dir / "det").mkdir(parents=True); (out_dir / "gt").mkdir()
     (out_dir / "seqinfo.ini").write_text((seq_dir / "seqinfo.ini").read_text())
     (out_dir / "gt" / "gt.txt").write_text(gt_file.read_text())
-    det = pd.DataFrame({0: gt[0], 1: -1, 2: gt[2], 3: gt[3], 4: gt[4], 5: gt[5], 6: 1})
-    det.sort_values([0, 2], kind="stable").to_csv(out_dir / "det" / "det.txt", header=False, index=False)
+    det = gt[["frame", "left", "top", "width", "height"]].assign(id=-1, conf=1.0).sort_values(["frame", "left"], kind="stable")
+    write_mot_txt(det, out_dir / "det" / "det.txt", "det")
     return out_dir
 
 def main(argv):
