@@ -155,6 +155,9 @@ class TrackConfig:
                                    # (tracking, calibration, diagnosis; never the training loss). Fewer is faster and
                                    # ends at a logit the classifier was trained on (the last `model.class_steps`
                                    # rounds); empty: all `model.steps`
+    batch_detections: int = 20000  # the shared chunks above level 0 of following clips holding up to this many detections
+                                   # are decided ahead, one forward per level for all (lgmot.track.decide_shared_chunks):
+                                   # the same tracks, fewer and larger forwards; memory grows with it; 0: clip by clip
 
 @dataclass
 class Config:
@@ -235,6 +238,8 @@ def validate(cfg: Config, source=None) -> Config:
     _check(all(isinstance(s, int) and m.steps - m.n_class_steps + 1 <= s <= m.steps for s in ls),
            f"track.level_steps must be whole numbers of rounds the model classifies after, "
            f"{m.steps - m.n_class_steps + 1} to model.steps={m.steps}; got {ls}", source)
+    _check(type(cfg.track.batch_detections) is int and cfg.track.batch_detections >= 0,
+           f"track.batch_detections must be a whole number >= 0; got {cfg.track.batch_detections!r}", source)
     for key in ("stitch", "stitch_box_input"):
         st = getattr(cfg.track, key)
         _check(len(st) in (0, 2) and all(0 <= v < float("inf") for v in st),

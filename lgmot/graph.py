@@ -21,7 +21,7 @@ __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlap
            'static_giou', 'pruning_motion', 'motion_weight', 'feet', 'appearance_distance', 'pruning_scores',
            'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels', 'LevelGraph', 'batch_graphs',
            'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges', 'cluster_labels',
-           'next_level_nodes', 'oracle_hierarchy']
+           'next_level_nodes', 'oracle_hierarchy', 'join_graphs']
 
 # %% ../nbs/06_graph.ipynb #e5a4e557
 def _window_frames(first_frame: int, last_frame: int, frames) -> np.ndarray:
@@ -537,3 +537,28 @@ def oracle_hierarchy(nodes: Nodes, graph_cfg: GraphConfig, fps: float) -> tuple[
         graphs.append(data)
         nodes, _ = next_level_nodes(nodes, data, data.edge_label[forward_mask(data)] > 0.5, graph_cfg.node_id_min_ratio)
     return graphs, nodes
+
+# %% ../nbs/06_graph.ipynb #f7494cfc
+_EDGE_FIELDS, _NODE_FIELDS = ("edge_attr", "edge_label", "edge_mask"), ("x", "t_start", "t_end", "gt_id")
+
+def join_graphs(graphs: list[LevelGraph]) -> LevelGraph:
+    """The graphs of several clips as one `LevelGraph` for deciding their links, without torch_geometric: node
+    indices offset per graph, every graph's forward edges first, then every graph's reverse edges in the same order.
+    One graph is returned as it is; graphs with language fields are refused (they need `batch_graphs`)."""
+    if not graphs: raise LgmotError("join_graphs needs at least one graph")
+    if len(graphs) == 1: return graphs[0]
+    if any(getattr(g, f) is not None for g in graphs for f in ("scene_emb", "inst_emb", "inst_valid")):
+        raise LgmotError("join_graphs joins graphs without language fields; use batch_graphs for these")
+    offsets = np.cumsum([0] + [g.num_nodes for g in graphs[:-1]]).tolist()
+    halves = [(forward_mask(g).nonzero().squeeze(1), (~forward_mask(g)).nonzero().squeeze(1)) for g in graphs]
+    parts = [(k, h[0]) for k, h in enumerate(halves)] + [(k, h[1]) for k, h in enumerate(halves)]
+    n_fwd = sum(len(h[0]) for h in halves)
+    out = {"edge_index": torch.cat([graphs[k].edge_index[:, e] + offsets[k] for k, e in parts], 1),
+           "num_nodes": sum(g.num_nodes for g in graphs),
+           "edge_forward": torch.arange(2 * n_fwd, device=graphs[0].edge_index.device) < n_fwd}
+    for f in _EDGE_FIELDS:
+        if all(getattr(g, f) is not None for g in graphs): out[f] = torch.cat([getattr(graphs[k], f)[e] for k, e in parts])
+    for f in _NODE_FIELDS:
+        if all(getattr(g, f) is not None for g in graphs): out[f] = torch.cat([getattr(g, f) for g in graphs])
+    return LevelGraph(**out)
+

@@ -17,8 +17,8 @@ from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, conf
                         safe_torch_load)
 from .data.mot import Sequence, camera_shift, is_box_input, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
-                         edge_feature_names, edge_labels, forward_edges, forward_mask, level0_nodes, next_level_nodes,
-                         overlapping_windows, pool_nodes, toy_detections)
+                         edge_feature_names, edge_labels, forward_edges, forward_mask, join_graphs, level0_nodes,
+                         next_level_nodes, overlapping_windows, pool_nodes, toy_detections)
 from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
@@ -27,9 +27,10 @@ __all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRE
            'encode_language', 'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes',
            'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
            'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'TrackingMemo',
-           'thresholds_through', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for', 'save_model',
-           'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics', 'best_threshold',
-           'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences', 'load_sequences']
+           'thresholds_through', 'chunk_keys', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for',
+           'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics',
+           'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences',
+           'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -243,10 +244,13 @@ def toy_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, scene_dim
 # %% ../nbs/08_hierarchy.ipynb #105ec31d
 @dataclass
 class Clip:
-    "A window `first_frame..last_frame` of one prepared sequence."
+    """A window `first_frame..last_frame` of one prepared sequence. `parts`: the windows (first, last) of the clips
+    this one stands for when it decides their shared chunks at once (`lgmot.track.decide_shared_chunks`); each
+    part's chunks are then rounded alone, as deciding them clip by clip would."""
     seq: PreparedSequence
     first_frame: int
     last_frame: int
+    parts: tuple = ()
 
 def clip_nodes(clip: Clip, device="cpu") -> Nodes:
     "Level-0 nodes of a clip."
@@ -380,8 +384,8 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     per clip after the last level, stats: dict of edge-accuracy counts). `model` may be None with `oracle`.
     `gt_levels`: levels decided by the ground truth instead of the model. `traces`: a list that receives one
     `HierarchyTrace` per clip (nothing is kept when it is None). `memo`: the decisions of earlier overlapping clips,
-    and where it keeps them the edge scores of earlier runs (see `TrackingMemo`); used when tracking one clip with the
-    model, without trace or loss."""
+    and where it keeps them the edge scores of earlier runs (see `TrackingMemo`); used when tracking clips with the
+    model, without trace or loss (several clips: their remaining levels run as one joined graph each)."""
     depth = cfg.graph.depth if depth is None else depth
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
@@ -391,23 +395,24 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
     losses, stats = [], {"edges": 0, "correct": 0, "labelled": 0}
     text = language or traces is not None   # a trace shows the language targets when the model has heads
-    memo_applies = (memo is not None and len(clips) == 1 and model is not None and traces is None
-                    and not with_loss and not language)
+    memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
     memo_levels = set(shared_levels(cfg)) - gt_levels if memo_applies else set()
     for level in range(depth):
         if level in memo_levels:
             with torch.no_grad():
-                nodes = [pool_nodes(nodes[0], chunk_clusters(model, nodes[0], clips[0], level, cfg, memo),
-                                    cfg.graph.node_id_min_ratio)[0]]
+                nodes = [pool_nodes(n, chunk_clusters(model, n, c, level, cfg, memo), cfg.graph.node_id_min_ratio)[0]
+                         for n, c in zip(nodes, clips)]
             continue
         records = [{} if traces is not None else None for _ in clips]
         by_gt, out = level in gt_levels, None
-        score_key = _score_key(clips[0], level, cfg) if memo_applies and memo.scores is not None and not by_gt else None
-        if score_key is not None and score_key in memo.scores:
-            graphs, probs = memo.scores[score_key]   # the same nodes as an earlier run: its graph and scores
+        score_keys = [_score_key(c, level, cfg) for c in clips] if memo_applies and memo.scores is not None and not by_gt else None
+        if score_keys is not None and all(k in memo.scores for k in score_keys):
+            # the same nodes as an earlier run: its graphs and scores
+            graphs, probs = [memo.scores[k][0] for k in score_keys], torch.cat([memo.scores[k][1] for k in score_keys])
         else:
             graphs = [_level_graph(n, c, level, cfg, text, r) for n, c, r in zip(nodes, clips, records)]
-            batch = batch_graphs(graphs)
+            # deciding (the memo's runs) joins the clips' graphs without importing torch_geometric
+            batch = join_graphs(graphs) if memo_applies else batch_graphs(graphs)
             if by_gt: probs = forward_edge_labels(batch)
             elif batch.edge_index.shape[1] == 0: probs = torch.zeros(0, device=batch.edge_index.device)
             else:
@@ -416,7 +421,9 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
                 stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
-            if score_key is not None: memo.scores[score_key] = (graphs, probs)
+            if score_keys is not None:
+                for k, g, p in zip(score_keys, graphs, torch.split(probs, [int(forward_mask(g).sum()) for g in graphs])):
+                    memo.scores[k] = (g, p)
         n_fwd = [int(forward_mask(g).sum()) for g in graphs]
         if with_loss and not by_gt and level == depth - 1:
             break   # training: the last active level is not merged
@@ -503,6 +510,13 @@ def _score_key(clip: Clip, level: int, cfg: Config, part="clip") -> tuple:
     of their (first, last) frames). The graph's nodes depend on them and on the thresholds below `level`."""
     return (clip.first_frame, clip.last_frame, level, clip.seq.name, thresholds_through(cfg, level - 1), part)
 
+def chunk_keys(clip: Clip, chunk_ids: list[int], level: int, cfg: Config) -> list[tuple]:
+    """The `TrackingMemo.chunks` keys of the chunks `chunk_ids` of `clip` at `level` (chunk c holds the frames
+    `first_frame + c * frames_per_level[level]` onwards, up to the clip's last frame)."""
+    chunk, first, decided_by = cfg.graph.frames_per_level[level], clip.first_frame, thresholds_through(cfg, level)
+    return [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level, clip.seq.name, decided_by)
+            for c in chunk_ids]
+
 def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: Config, memo: TrackingMemo) -> torch.Tensor:
     """(N,) cluster label of every node of `clip` at `level` (a level of `shared_levels`), deciding only the chunks
     `memo.chunks` does not hold, and adding them to it (see `TrackingMemo`); rows are sorted by frame, so a chunk's
@@ -512,9 +526,7 @@ def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: C
     if N == 0: return torch.empty(0, dtype=torch.long, device=nodes.device)
     det_chunk = torch.div(nodes.dets.frame - first, chunk, rounding_mode="floor")   # nondecreasing over rows
     chunk_ids, sizes = torch.unique_consecutive(det_chunk, return_counts=True)
-    decided_by = thresholds_through(cfg, level)
-    keys = [(first + c * chunk, min(first + (c + 1) * chunk - 1, clip.last_frame), level, clip.seq.name, decided_by)
-            for c in chunk_ids.tolist()]
+    keys = chunk_keys(clip, chunk_ids.tolist(), level, cfg)
     bounds = [0, *torch.cumsum(sizes, 0).tolist()]
     is_fresh = [k not in memo.chunks for k in keys]
     fresh = torch.repeat_interleave(torch.tensor(is_fresh, device=nodes.device), sizes)
@@ -530,7 +542,19 @@ def chunk_clusters(model: LgmotNet, nodes: Nodes, clip: Clip, level: int, cfg: C
             if memo.scores is not None: memo.scores[score_key] = (edges, prob)
         active = torch.zeros(edges.shape[1], dtype=torch.bool, device=nodes.device)
         if edges.shape[1]:
-            active = round_edges(edges, prob, sub.num_nodes, level_threshold(cfg, level), cfg.track.rounding)
+            threshold = level_threshold(cfg, level)
+            if clip.parts:
+                # the linear program picks one of equally good solutions by the whole problem it is given, so each
+                # part's chunks (those it would have decided first, clip by clip) get a problem of their own
+                part_of_chunk = torch.tensor([next((p for p, (a, b) in enumerate(clip.parts) if a <= k[0] and k[1] <= b),
+                                                   len(clip.parts)) for k in keys], device=nodes.device)
+                node_chunk = torch.div(sub.t_start - first, chunk, rounding_mode="floor")
+                part_of_edge = part_of_chunk[torch.searchsorted(chunk_ids, node_chunk)][edges[0]]
+                for part in torch.unique(part_of_edge).tolist():
+                    in_part = part_of_edge == part
+                    active[in_part] = round_edges(edges[:, in_part], prob[in_part], sub.num_nodes, threshold, cfg.track.rounding)
+            else:
+                active = round_edges(edges, prob, sub.num_nodes, threshold, cfg.track.rounding)
         det_label[fresh] = cluster_labels(sub.num_nodes, edges, active)[sub.det_to_node]
     for k, key in enumerate(keys):   # clusters of different chunks must differ: offset each by (k + 1) * M
         a, b = bounds[k], bounds[k + 1]

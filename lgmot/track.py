@@ -16,15 +16,15 @@ from .core import (Config, LgmotError, apply_overrides, atomic_write, config_to_
 from .data.mot import is_box_input, read_seqinfo, write_mot_txt
 from .graph import overlapping_windows
 from .hierarchy import (Clip, PreparedSequence, TrackingMemo, hierarchy_forward, inference_depth, level_threshold,
-                             load_model, prepare_sequence, select_sequences, trained_on_any)
+                             chunk_keys, load_model, prepare_sequence, select_sequences, shared_levels, trained_on_any)
 from .model import LgmotNet
 
 # %% auto #0
-__all__ = ['SHIPPED_MODELS', 'track_clip', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks', 'stitch_tracks',
-           'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps', 'fills_gaps',
-           'results_frame', 'track_assignments', 'track_sequence', 'upper_bound_tracks', 'shipped_model_path',
-           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
-           'prepare_for_tracking', 'track_dataset']
+__all__ = ['SHIPPED_MODELS', 'track_clip', 'track_clips', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks',
+           'stitch_tracks', 'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps',
+           'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'track_assignments', 'track_sequence',
+           'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames',
+           'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -37,6 +37,14 @@ def track_clip(model: LgmotNet | None, clip: Clip, cfg: Config, oracle: bool = F
                                     gt_levels=gt_levels, device=device, traces=traces, memo=memo)
     n = nodes[0]
     return n.dets.det_id.cpu().numpy(), n.det_to_node.cpu().numpy()
+
+@torch.no_grad()
+def track_clips(model: LgmotNet, clips: list[Clip], cfg: Config, memo: TrackingMemo, device="cpu") -> list[tuple[np.ndarray, np.ndarray]]:
+    """`track_clip` of each of `clips` (a memo's run: with the model, no trace, no decisions from gt): their shared
+    chunks come from or go to `memo`, and each level beyond them runs once for all the clips, as one joined graph."""
+    model.eval()
+    _, nodes, _ = hierarchy_forward(model, clips, cfg, inference_depth(model, cfg), device=device, memo=memo)
+    return [(n.dets.det_id.cpu().numpy(), n.det_to_node.cpu().numpy()) for n in nodes]
 
 # %% ../nbs/10_track.ipynb #7cf4b98f
 def drop_short_tracks(df: pd.DataFrame, min_len: int = 2) -> pd.DataFrame:
@@ -223,6 +231,43 @@ def fills_gaps(seq: PreparedSequence, cfg: Config) -> bool:
     "Whether tracking `seq` fills the gaps in its tracks: `track.interpolate`, for given boxes only with `track.interpolate_box_input`."
     return config_for_input(seq, cfg).track.interpolate
 
+# %% ../nbs/10_track.ipynb #51c74516
+def span_windows(windows: list[tuple[int, int]], period: int, frames: np.ndarray, max_dets: int) -> list[tuple[int, int]]:
+    """The leading windows of `windows` one clip can stand for: their chunks are that clip's (each starts on the chunk
+    grid of `period` frames that begins at the first window's first frame, and each but the last also ends on it),
+    and together they hold at most `max_dets` detections (`frames`: (M,) sorted frame of every detection), or they
+    are the first window alone."""
+    a0, out = windows[0][0], []
+    for a, b in windows:
+        if (a - a0) % period: break
+        if out and np.searchsorted(frames, b, "right") - np.searchsorted(frames, a0, "left") > max_dets: break
+        out.append((a, b))
+        if (b - a0 + 1) % period: break
+    return out
+
+@torch.no_grad()
+def decide_shared_chunks(model: LgmotNet, seq: PreparedSequence, windows: list[tuple[int, int]], cfg: Config,
+                         memo: TrackingMemo, device="cpu") -> list[tuple[int, int]]:
+    """Decide into `memo`, before they are tracked, the shared chunks of the leading clips of `windows` (consecutive,
+    as `overlapping_windows` gives them) that `span_windows` lets one clip stand for: level 0 clip by clip, every
+    deeper shared level (`lgmot.hierarchy.shared_levels`) in one forward over the spanning clip. Returns those
+    windows; where that is only the first, nothing was done, and its clip decides its own chunks."""
+    if not windows: raise LgmotError("decide_shared_chunks needs at least one window")
+    depth = min(len(shared_levels(cfg)), inference_depth(model, cfg))
+    if depth < 2: return windows[:1]   # only level 0 is shared: no forward to save
+    frames = np.sort(seq.dets["frame"].to_numpy())
+    windows = span_windows(windows, cfg.graph.frames_per_level[depth - 1], frames, cfg.track.batch_detections)
+    if len(windows) < 2: return windows
+    span = Clip(seq, windows[0][0], windows[-1][1], tuple(windows))
+    inside = frames[np.searchsorted(frames, span.first_frame, "left"):np.searchsorted(frames, span.last_frame, "right")]
+    deepest = np.unique((inside - span.first_frame) // cfg.graph.frames_per_level[depth - 1]).tolist()
+    if all(k in memo.chunks for k in chunk_keys(span, deepest, depth - 1, cfg)): return windows   # a kept memo has them
+    model.eval()
+    for a, b in windows: hierarchy_forward(model, [Clip(seq, a, b)], cfg, 1, device=device, memo=memo)
+    hierarchy_forward(model, [span], cfg, depth, device=device, memo=memo)
+    return windows
+
+
 # %% ../nbs/10_track.ipynb #05b5c2fd
 def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) -> pd.DataFrame:
     """MOTChallenge result rows (1-based boxes) of the assigned detections, post-processed as `cfg.track` says (gaps
@@ -245,7 +290,7 @@ def results_frame(seq: PreparedSequence, track_of_det: np.ndarray, cfg: Config) 
 # what decisions depend on, thresholds aside, is the rest of the config; these only post-process or choose thresholds
 _POSTPROCESS_AND_THRESHOLDS = ("threshold", "level_thresholds", "level_thresholds_box_input", "interpolate",
                                "interpolate_box_input", "stitch", "stitch_box_input", "by_frame_rate",
-                               "by_frame_rate_box_input", "min_track_len")
+                               "by_frame_rate_box_input", "min_track_len", "batch_detections")   # the last: how, not what
 
 def _memo_context(model, cfg: Config, oracle: bool, gt_levels, device) -> tuple:
     "What a kept `TrackingMemo`'s contents depend on besides thresholds: the model, gt decisions, device, the config."
@@ -278,13 +323,20 @@ def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config
         if kept and not share_chunks: raise LgmotError("track_assignments: a memo needs share_chunks=True")
         if kept: memo.bind(seq, _memo_context(model, cfg, oracle, gt_levels, device))
         memo = (memo if kept else TrackingMemo()) if share_chunks else None
-        next_id, last = 0, int(frames.min()) - 1
-        for a, b in progress(windows, desc=f"track {seq.name}"):
+        ahead = (memo is not None and model is not None and not oracle and not gt_levels and traces is None
+                 and cfg.track.batch_detections > 0)
+        next_id, last, i, bar = 0, int(frames.min()) - 1, 0, progress(total=len(windows), desc=f"track {seq.name}")
+        while i < len(windows):
             if memo is not None and not kept:   # a chunk before the clip never returns
-                memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= a}
-            det_ids, labels = track_clip(model, Clip(seq, a, b), cfg, oracle, device, gt_levels, traces, memo)
-            next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
-            last = max(last, b)
+                memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= windows[i][0]}
+            group = decide_shared_chunks(model, seq, windows[i:], cfg, memo, device) if ahead else windows[i:i + 1]
+            if len(group) > 1: assigned = track_clips(model, [Clip(seq, a, b) for a, b in group], cfg, memo, device)
+            else: assigned = [track_clip(model, Clip(seq, *group[0]), cfg, oracle, device, gt_levels, traces, memo)]
+            for (a, b), (det_ids, labels) in zip(group, assigned):
+                next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
+                last = max(last, b)
+            i += len(group); bar.update(len(group))
+        bar.close()
     if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
     return track_of_det
 
