@@ -514,6 +514,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.graph.pool_nodes': ('graph.html#pool_nodes', 'lgmot/graph.py'),
                              'lgmot.graph.pruning_motion': ('graph.html#pruning_motion', 'lgmot/graph.py'),
                              'lgmot.graph.pruning_scores': ('graph.html#pruning_scores', 'lgmot/graph.py'),
+                             'lgmot.graph.slice_detections': ('graph.html#slice_detections', 'lgmot/graph.py'),
                              'lgmot.graph.static_giou': ('graph.html#static_giou', 'lgmot/graph.py'),
                              'lgmot.graph.toy_detections': ('graph.html#toy_detections', 'lgmot/graph.py')},
             'lgmot.hierarchy': { 'lgmot.hierarchy.Clip': ('hierarchy.html#clip', 'lgmot/hierarchy.py'),

@@ -16,12 +16,12 @@ from .core import LgmotError, GraphConfig
 
 # %% auto #0
 __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlapping_windows', 'ClipDetections', 'Nodes',
-           'clip_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes', 'candidate_edges',
-           'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions', 'motion_giou',
-           'static_giou', 'pruning_motion', 'motion_weight', 'feet', 'appearance_distance', 'pruning_scores',
-           'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels', 'LevelGraph', 'batch_graphs',
-           'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges', 'cluster_labels',
-           'next_level_nodes', 'oracle_hierarchy', 'join_graphs']
+           'clip_detections', 'slice_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes',
+           'candidate_edges', 'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions',
+           'motion_giou', 'static_giou', 'pruning_motion', 'motion_weight', 'feet', 'appearance_distance',
+           'pruning_scores', 'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels', 'LevelGraph',
+           'batch_graphs', 'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges',
+           'cluster_labels', 'next_level_nodes', 'oracle_hierarchy', 'join_graphs']
 
 # %% ../nbs/06_graph.ipynb #e5a4e557
 def _window_frames(first_frame: int, last_frame: int, frames) -> np.ndarray:
@@ -125,6 +125,15 @@ def clip_detections(dets: pd.DataFrame, first_frame: int, last_frame: int, appea
     return ClipDetections(det_id=det_id, frame=torch.tensor(sel["frame"].to_numpy(dtype=np.int64), device=device),
                           box=box, gt_id=torch.tensor(gt, device=device), app=app,
                           first_frame=int(first_frame), last_frame=int(last_frame), shift=shift)
+
+def slice_detections(whole: ClipDetections, first_frame: int, last_frame: int) -> ClipDetections:
+    """The rows of `whole` (a longer clip, rows sorted by frame) with `first_frame <= frame <= last_frame`, as the
+    clip `first_frame..last_frame`: what `clip_detections` gives for it, without filtering the table again (tracking
+    cuts every clip from one `ClipDetections` of the whole sequence). The tensors are copies."""
+    lo, hi = torch.searchsorted(whole.frame, torch.tensor([first_frame, last_frame + 1], device=whole.device)).tolist()
+    cut = lambda t: None if t is None else t[lo:hi].clone()
+    return ClipDetections(det_id=cut(whole.det_id), frame=cut(whole.frame), box=cut(whole.box), gt_id=cut(whole.gt_id),
+                          app=cut(whole.app), first_frame=int(first_frame), last_frame=int(last_frame), shift=cut(whole.shift))
 
 def level0_nodes(dets: ClipDetections) -> Nodes:
     """Level-0 nodes: one per detection. With `dets.shift` their boxes are moved back by the camera's motion, so

@@ -18,7 +18,7 @@ from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, conf
 from .data.mot import Sequence, camera_shift, is_box_input, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
                          edge_feature_names, edge_labels, forward_edges, forward_mask, join_graphs, level0_nodes,
-                         next_level_nodes, overlapping_windows, pool_nodes, toy_detections)
+                         next_level_nodes, overlapping_windows, pool_nodes, slice_detections, toy_detections)
 from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
@@ -252,9 +252,16 @@ class Clip:
     last_frame: int
     parts: tuple = ()
 
-def clip_nodes(clip: Clip, device="cpu") -> Nodes:
-    "Level-0 nodes of a clip."
-    return level0_nodes(clip_detections(clip.seq.dets, clip.first_frame, clip.last_frame, clip.seq.appearance, device=device))
+def clip_nodes(clip: Clip, device="cpu", memo: TrackingMemo | None = None) -> Nodes:
+    """Level-0 nodes of a clip; with a `memo`, cut from the whole sequence's detections it keeps (read from the table
+    once per sequence, not once per clip)."""
+    if memo is None:
+        return level0_nodes(clip_detections(clip.seq.dets, clip.first_frame, clip.last_frame, clip.seq.appearance, device=device))
+    s = clip.seq
+    if s.name not in memo.detections:
+        f = s.dets["frame"]
+        memo.detections[s.name] = clip_detections(s.dets, int(f.min()), int(f.max()), s.appearance, device=device)
+    return level0_nodes(slice_detections(memo.detections[s.name], clip.first_frame, clip.last_frame))
 
 def inference_depth(model: LgmotNet | None, cfg: Config) -> int:
     "Levels tracking uses: never one the model's training curriculum did not reach (it would link at random)."
@@ -389,13 +396,13 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     depth = cfg.graph.depth if depth is None else depth
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
-    nodes = [clip_nodes(c, device) for c in clips]
+    memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
+    nodes = [clip_nodes(c, device, memo if memo_applies else None) for c in clips]
     if traces is not None:
         clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, n.dets.box,
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
     losses, stats = [], {"edges": 0, "correct": 0, "labelled": 0}
     text = language or traces is not None   # a trace shows the language targets when the model has heads
-    memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
     memo_levels = set(shared_levels(cfg)) - gt_levels if memo_applies else set()
     for level in range(depth):
         if level in memo_levels:
@@ -491,6 +498,7 @@ class TrackingMemo:
     scores: dict | None = None
     context: tuple | None = None                         # what it serves, set by the first `bind`
     sequences: dict = field(default_factory=dict)        # name -> the sequence its keys of that name were made from
+    detections: dict = field(default_factory=dict)       # name -> that sequence's detections, which clips are cut from
 
     def bind(self, seq: PreparedSequence, context: tuple):
         "Check that `seq` and `context` are the ones this memo serves (the first call of each sets them)."
