@@ -254,8 +254,9 @@ def decide_shared_chunks(model: LgmotNet, seq: PreparedSequence, windows: list[t
     windows; where that is only the first, nothing was done, and its clip decides its own chunks."""
     if not windows: raise LgmotError("decide_shared_chunks needs at least one window")
     depth = min(len(shared_levels(cfg)), inference_depth(model, cfg))
-    if depth < 2: return windows[:1]   # only level 0 is shared: no forward to save
     frames = np.sort(seq.dets["frame"].to_numpy())
+    if depth < 2:   # only level 0 is shared, decided clip by clip anyway: the clips share just their last level
+        return span_windows(windows, 1, frames, cfg.track.batch_detections) if inference_depth(model, cfg) > 1 else windows[:1]
     windows = span_windows(windows, cfg.graph.frames_per_level[depth - 1], frames, cfg.track.batch_detections)
     if len(windows) < 2: return windows
     span = Clip(seq, windows[0][0], windows[-1][1], tuple(windows))
