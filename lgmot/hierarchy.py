@@ -413,8 +413,8 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
         records = [{} if traces is not None else None for _ in clips]
         by_gt, out = level in gt_levels, None
         score_keys = [_score_key(c, level, cfg) for c in clips] if memo_applies and memo.scores is not None and not by_gt else None
-        if score_keys is not None and all(k in memo.scores for k in score_keys):
-            # the same nodes as an earlier run: its graphs and scores
+        cached = score_keys is not None and all(k in memo.scores for k in score_keys)
+        if cached:   # the same nodes as an earlier run: its graphs and scores
             graphs, probs = [memo.scores[k][0] for k in score_keys], torch.cat([memo.scores[k][1] for k in score_keys])
         else:
             graphs = [_level_graph(n, c, level, cfg, text, r) for n, c, r in zip(nodes, clips, records)]
@@ -428,10 +428,9 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
                 probs = edge_probabilities(out, batch).detach()
                 lab = forward_edge_labels(batch)
                 stats["edges"] += len(lab); stats["correct"] += int(((probs >= 0.5) == (lab > 0.5)).sum())
-            if score_keys is not None:
-                for k, g, p in zip(score_keys, graphs, torch.split(probs, [int(forward_mask(g).sum()) for g in graphs])):
-                    memo.scores[k] = (g, p)
         n_fwd = [int(forward_mask(g).sum()) for g in graphs]
+        if score_keys is not None and not cached:
+            for k, g, p in zip(score_keys, graphs, torch.split(probs, n_fwd)): memo.scores[k] = (g, p)
         if with_loss and not by_gt and level == depth - 1:
             break   # training: the last active level is not merged
         with torch.no_grad():
