@@ -334,6 +334,8 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               distractors: str = "",            # with --by idf1/hota: mot17 (MOT17's distractor classes removed) | mot20 | none
               time_strides: Annotated[str, MANY] = None,  # with --by idf1/hota, e.g. 1 2 3: also calibrate every 2nd and
                                                 # 3rd frame, one setting per frame rate (tracking picks the nearest)
+              camera: bool = False,             # with --by idf1/hota: then choose on which sequences level 0 takes the
+                                                # camera's motion out, by how far it moves (graph.level0_camera_gate)
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
@@ -346,6 +348,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
         if not all(s.isdigit() and int(s) >= 1 for s in time_strides) or 1 not in {int(s) for s in time_strides}:
             raise LgmotError(f"--time-strides must be whole numbers >= 1, 1 among them; got {' '.join(time_strides)}")
         strides = sorted({int(s) for s in time_strides})
+    if camera and by == "f1": raise LgmotError("--camera needs --by idf1 or hota")
     if Path(out).exists(): raise LgmotError("exists; choose a new file for the calibrated model", out)
     net, cfg, dev, dirs = _model_and_gt_sequences("calibrate", data, model, det, seqs, split, device, set)
     if by == "f1":
@@ -356,6 +359,12 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
         from lgmot.report import calibrate_by_tracking
         new_cfg, table = calibrate_by_tracking(net, dirs, cfg, metric=by.upper(), distractors=distractors, device=str(dev),
                                                time_strides=strides, verbose=True)
+        if camera:
+            import pandas as pd
+            from lgmot.report import calibrate_camera_gate
+            new_cfg, gates = calibrate_camera_gate(net, dirs, new_cfg, metric=by.upper(), distractors=distractors,
+                                                   device=str(dev), verbose=True)
+            table = pd.concat([table, gates], ignore_index=True)
     print(table.round(3).to_string())
     extra = {"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs], "calibrated_by": by,
              "calibration_commit": git_commit()}
@@ -366,6 +375,8 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
           + (f"track.level_thresholds_box_input = {boxes}, " if boxes else "")
           + f"track.interpolate = {new_cfg.track.interpolate}, track.stitch = {new_cfg.track.stitch}"
           + (f", track.stitch_box_input = {new_cfg.track.stitch_box_input}" if new_cfg.track.stitch_box_input else "")
+          + (f", graph.level0_camera = {new_cfg.graph.level0_camera}, graph.level0_camera_gate = {new_cfg.graph.level0_camera_gate}"
+             if camera else "")
           + f"; wrote {out}")
     return Path(out)
 

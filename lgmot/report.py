@@ -17,7 +17,7 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'STITCH_DISTANCES', 
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
            'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'results_digest',
-           'pick_candidate', 'calibrate_by_tracking']
+           'pick_candidate', 'calibrate_by_tracking', 'camera_gate_candidates', 'calibrate_camera_gate']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -684,3 +684,57 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
     if rows["detector output"]: out.track.by_frame_rate = rows["detector output"]
     if rows["given boxes"]: out.track.by_frame_rate_box_input = rows["given boxes"]
     return out, pd.concat(tables, ignore_index=True)
+
+# %% ../nbs/13_report.ipynb #74d2a081
+def camera_gate_candidates(steps) -> list[float]:
+    """The gates worth trying for validation sequences whose camera steps are `steps` (box heights per frame): `inf`
+    (the camera on no sequence), the midpoints between neighbouring distinct steps, highest first, and 0 (on every one)."""
+    s = sorted({float(v) for v in steps})
+    return [float("inf"), *sorted(((a + b) / 2 for a, b in zip(s, s[1:])), reverse=True), 0.0]
+
+def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractors: str | None = None, device: str = "cpu",
+                          verbose: bool = False):
+    """A copy of `cfg` with `graph.level0_camera` and `graph.level0_camera_gate` chosen by the `metric` (IDF1 | HOTA) of
+    tracking `seq_dirs` (validation sequences with gt), and the table of every gate tried (setting, inputs, level,
+    value, IDF1, HOTA, chosen, `camera_out`: how many sequences that gate takes the camera's motion out of). Each
+    sequence is tracked with and without the camera's motion taken out at level 0; a gate keeps, per sequence, the
+    first where its `camera_step` reaches the gate. `graph.level0_camera_given_only` in `cfg` holds: a sequence whose
+    step is not measured is never given the camera."""
+    import copy
+    import pandas as pd
+    from lgmot.eval import evaluate
+    from lgmot.track import config_for_input, prepare_for_tracking, track_sequence
+    if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_camera_gate: metric must be IDF1 or HOTA, got {metric!r}")
+    dirs = [Path(p) for p in seq_dirs]
+    if not dirs: raise LgmotError("calibrate_camera_gate: no validation sequences")
+    other = "HOTA" if metric == "IDF1" else "IDF1"
+    t0, tracked, steps = time.perf_counter(), {}, {}
+    for camera in (False, True):
+        c = copy.deepcopy(cfg)
+        c.graph.level0_camera, c.graph.level0_camera_gate = camera, 0.0
+        for s in prepare_for_tracking(dirs, model, c, device):
+            if camera and s.camera_step is not None: steps[s.name] = s.camera_step
+            tracked[camera, s.name] = track_sequence(model, s, config_for_input(s, c), device=device).drop(columns="det_id")
+    names = [d.name for d in dirs]
+    current = float(cfg.graph.level0_camera_gate) if cfg.graph.level0_camera else float("inf")
+    candidates = camera_gate_candidates(steps.values())
+    if current not in candidates: candidates.append(current)
+    gt, evaluated, tried, out_of = {d.name: d for d in dirs}, {}, {}, {}
+    for gate in candidates:
+        use = {n: n in steps and steps[n] >= gate for n in names}
+        res = {n: tracked[use[n], n] for n in names}
+        digest = results_digest(res)
+        if digest not in evaluated:
+            comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
+            evaluated[digest] = (float(comb[metric]), float(comb[other]))
+        tried[gate], out_of[gate] = evaluated[digest], sum(use.values())
+    best = pick_candidate(tried, current)
+    out = copy.deepcopy(cfg)
+    out.graph.level0_camera = best != float("inf")
+    if out.graph.level0_camera: out.graph.level0_camera_gate = best
+    if verbose:
+        print(f"graph.level0_camera_gate = {best} (on {out_of[best]} of {len(names)} sequences; {metric} {tried[best][0]:.2f}, "
+              f"{other} {tried[best][1]:.2f}; {len(tried)} candidates; {time.perf_counter() - t0:.0f} s)", flush=True)
+    rows = [{"setting": "graph.level0_camera_gate", "inputs": "all", "level": -1, "value": g, metric: s[0], other: s[1],
+             "chosen": g == best, "camera_out": out_of[g]} for g, s in tried.items()]
+    return out, pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", "IDF1", "HOTA", "chosen", "camera_out"])

@@ -105,6 +105,8 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     assert cfg.language.enabled   # the shipped model trained with language; its calibrated copy still says so
     assert "f1_new" in r.stdout
     before = out.read_bytes()
+    r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "f1cam.pt"), "--camera")
+    assert r.returncode == 1 and "--camera needs --by idf1 or hota" in r.stderr and not (tmp_path / "f1cam.pt").exists()
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(out))   # never overwrites
     assert r.returncode == 1 and "exists" in r.stderr and out.read_bytes() == before
     r = lgmot("track", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "res"), "--model", str(out))
@@ -121,8 +123,11 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     # calibrating that file again records the calibration it carried (its lineage: settings this one does not choose,
     # such as an absent kind of input's, come from there or before)
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "again.pt"), "--by", "idf1",
-              "--model", str(tmp_path / "by_idf1.pt"))
+              "--model", str(tmp_path / "by_idf1.pt"), "--camera")
     assert r.returncode == 0, r.stderr[-2000:]
+    graph = load_model(tmp_path / "again.pt")[1].graph   # --camera: the gate chosen last, printed as saved
+    assert "graph.level0_camera_gate" in r.stdout and "camera_out" in r.stdout
+    assert f"graph.level0_camera = {graph.level0_camera}, graph.level0_camera_gate = {graph.level0_camera_gate}" in r.stdout
     from lgmot.hierarchy import _model_blob
     first, again = _model_blob(tmp_path / "by_idf1.pt"), _model_blob(tmp_path / "again.pt")
     assert "calibrated_before" not in first and first["calibrated_on"] == ["street-001"]   # the shipped file never was
