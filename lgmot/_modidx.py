@@ -575,6 +575,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'lgmot.hierarchy.trace_clip': ('hierarchy.html#trace_clip', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.tracking_steps': ('hierarchy.html#tracking_steps', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.trained_on_any': ('hierarchy.html#trained_on_any', 'lgmot/hierarchy.py'),
+                                 'lgmot.hierarchy.unique_small_matching': ('hierarchy.html#unique_small_matching', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.zero_subnormal_': ('hierarchy.html#zero_subnormal_', 'lgmot/hierarchy.py')},
             'lgmot.model': { 'lgmot.model.EdgeRoutes': ('model.html#edgeroutes', 'lgmot/model.py'),
                              'lgmot.model.LgmotNet': ('model.html#lgmotnet', 'lgmot/model.py'),

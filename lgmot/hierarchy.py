@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import scipy.optimize, scipy.sparse
+import scipy.optimize, scipy.sparse, scipy.sparse.csgraph
 import torch
 from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
@@ -23,14 +23,14 @@ from .model import LgmotNet, edge_probabilities, lgmot_loss
 
 # %% auto #0
 __all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection',
-           'exact_projection', 'round_edges', 'level_threshold', 'tracking_steps', 'PreparedSequence',
-           'encode_language', 'sequence_fingerprint', 'trained_on_any', 'language_control', 'shuffle_scenes',
-           'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth', 'forward_edge_labels',
-           'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels', 'TrackingMemo',
-           'thresholds_through', 'chunk_keys', 'chunk_clusters', 'trace_clip', 'node_table', 'edge_table', 'model_for',
-           'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc', 'edge_diagnostics',
-           'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root', 'select_sequences',
-           'load_sequences']
+           'unique_small_matching', 'exact_projection', 'round_edges', 'level_threshold', 'tracking_steps',
+           'PreparedSequence', 'encode_language', 'sequence_fingerprint', 'trained_on_any', 'language_control',
+           'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth',
+           'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels',
+           'TrackingMemo', 'thresholds_through', 'chunk_keys', 'chunk_clusters', 'trace_clip', 'node_table',
+           'edge_table', 'model_for', 'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc',
+           'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
+           'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
 def _best_per_group(group: torch.Tensor, score: torch.Tensor, n_groups: int) -> torch.Tensor:
@@ -60,12 +60,42 @@ def greedy_projection(edge_index: torch.Tensor, prob: torch.Tensor, num_nodes: i
         alive &= ~used_src[src] & ~used_dst[dst]
     return keep
 
+def unique_small_matching(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, max_edges: int = 10,
+                          margin: float = 1e-6) -> np.ndarray | None:
+    """(E,) bool: the edges src -> dst of largest total `weight` in which every node keeps at most one out-edge and one
+    in-edge, found by trying every subset of each connected component's edges. None where a component has more than
+    `max_edges` edges, or where its best subset beats the next by no more than `margin`: the optimum is then not
+    unique (or nearly so), and which of the tied ones the LP returns depends on the whole problem it is given."""
+    E = len(src)
+    out_id, in_id = np.unique(src, return_inverse=True)[1], np.unique(dst, return_inverse=True)[1]
+    n_out, n = int(out_id.max()) + 1, int(out_id.max()) + int(in_id.max()) + 2
+    graph = scipy.sparse.coo_matrix((np.ones(E), (out_id, n_out + in_id)), shape=(n, n))
+    comp = scipy.sparse.csgraph.connected_components(graph, directed=False)[1][out_id]
+    order = np.argsort(comp, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(comp[order])) + 1)
+    if max(len(g) for g in groups) > max_edges: return None
+    keep = np.zeros(E, dtype=bool)
+    for idx in groups:
+        k = len(idx)
+        subsets = ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(bool)          # (2^k, k)
+        s, d = src[idx], dst[idx]
+        clash = ((s[:, None] == s[None, :]) | (d[:, None] == d[None, :])) & ~np.eye(k, dtype=bool)
+        valid = ~(subsets[:, :, None] & subsets[:, None, :] & clash).any((1, 2))
+        score = np.where(valid, subsets.astype(np.float64) @ weight[idx], -np.inf)
+        best = int(np.argmax(score))
+        if np.partition(score, -2)[-2] >= score[best] - margin: return None
+        keep[idx] = subsets[best]
+    return keep
+
 def exact_projection(edge_index: torch.Tensor, prob: torch.Tensor, num_nodes: int) -> torch.Tensor:
-    """The LP  min sum x_e (1 - 2 p_e)  s.t. out-flow <= 1 and in-flow <= 1 per node, solved with HiGHS.
-    Returns (E,) bool. Falls back to `greedy_projection` if the solver fails or returns a fractional point."""
+    """The LP  min sum x_e (1 - 2 p_e)  s.t. out-flow <= 1 and in-flow <= 1 per node, solved with HiGHS, or by
+    `unique_small_matching` where that finds its one optimum. Returns (E,) bool. Falls back to `greedy_projection` if
+    the solver fails or returns a fractional point."""
     E = len(prob)
     if E == 0: return torch.zeros(0, dtype=torch.bool, device=prob.device)
     src, dst = edge_index.cpu().numpy()
+    small = unique_small_matching(src, dst, 2 * prob.detach().double().cpu().numpy() - 1)
+    if small is not None: return torch.from_numpy(small).to(prob.device)
     cols = np.arange(E)
     # rows 0..N-1: out-flow of each node; rows N..2N-1: in-flow
     A = scipy.sparse.csr_matrix((np.ones(2 * E), (np.concatenate([src, num_nodes + dst]), np.concatenate([cols, cols]))),
