@@ -335,7 +335,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               time_strides: Annotated[str, MANY] = None,  # with --by idf1/hota, e.g. 1 2 3: also calibrate every 2nd and
                                                 # 3rd frame, one setting per frame rate (tracking picks the nearest)
               camera: bool = False,             # with --by idf1/hota: then choose on which sequences level 0 takes the
-                                                # camera's motion out, by how far it moves (graph.level0_camera_gate)
+                                                # camera's motion out, by how fast it moves (graph.level0_camera_gate*)
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
@@ -367,7 +367,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
             table = pd.concat([table, gates], ignore_index=True)
     print(table.round(3).to_string())
     extra = {"trained_depth": net.trained_depth, "calibrated_on": [d.name for d in dirs], "calibrated_by": by,
-             "calibration_commit": git_commit()}
+             "calibration_commit": git_commit(), "calibrated_camera": camera}
     extra.update(_earlier_calibration(model))
     save_model(out, net, new_cfg, extra=extra)
     boxes = new_cfg.track.level_thresholds_box_input
@@ -375,7 +375,7 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
           + (f"track.level_thresholds_box_input = {boxes}, " if boxes else "")
           + f"track.interpolate = {new_cfg.track.interpolate}, track.stitch = {new_cfg.track.stitch}"
           + (f", track.stitch_box_input = {new_cfg.track.stitch_box_input}" if new_cfg.track.stitch_box_input else "")
-          + (f", graph.level0_camera = {new_cfg.graph.level0_camera}, graph.level0_camera_gate = {new_cfg.graph.level0_camera_gate}"
+          + (f", level-0 camera gates: detector output {new_cfg.graph.camera_gate(False)}, given boxes {new_cfg.graph.camera_gate(True)}"
              if camera else "")
           + f"; wrote {out}")
     return Path(out)

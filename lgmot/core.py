@@ -63,10 +63,18 @@ class GraphConfig:
     level0_camera_given_only: bool = False   # with level0_camera: only for given boxes (lgmot.data.mot.is_box_input);
                                     # a detector's jitter and false positives make the estimate noisy
     level0_camera_gate: float = 0.0 # with level0_camera: only on sequences whose camera moves at least this many box
-                                    # heights per frame (lgmot.data.mot.camera_step); calibration can choose it
+                                    # heights per second (lgmot.data.mot.camera_speed; inf: never); calibration chooses it
+    level0_camera_gate_box_input: float = -1.0   # the same for given boxes; < 0: as level0_camera_gate
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)
+
+    def camera_gate(self, box_input: bool) -> float:
+        """The camera speed (box heights per second) from which level 0 takes the camera's motion out of given boxes
+        (`box_input`) or detector output; inf where it never does."""
+        if not self.level0_camera or (self.level0_camera_given_only and not box_input): return float("inf")
+        return float(self.level0_camera_gate_box_input if box_input and self.level0_camera_gate_box_input >= 0
+                     else self.level0_camera_gate)
 
     def top_k_at(self, level: int) -> int:
         "The mutual top-k of `level`: `level_top_k[level]`, or `top_k` when no per-level list is set."
@@ -217,8 +225,10 @@ def validate(cfg: Config, source=None) -> Config:
     _check(not g.level_top_k or len(g.level_top_k) == L, f"graph.level_top_k has {len(g.level_top_k)} entries; the number of levels is {L}", source)
     _check(all(isinstance(k, int) and k >= 1 for k in g.level_top_k), "graph.level_top_k must all be integers >= 1", source)
     _check(0 < g.node_id_min_ratio <= 1, "graph.node_id_min_ratio must be in (0, 1]", source)
-    _check(isinstance(g.level0_camera_gate, (int, float)) and 0 <= g.level0_camera_gate < float("inf"),
-           f"graph.level0_camera_gate must be a number >= 0 (box heights per frame); got {g.level0_camera_gate!r}", source)
+    _check(isinstance(g.level0_camera_gate, (int, float)) and g.level0_camera_gate >= 0,
+           f"graph.level0_camera_gate must be a number >= 0 (box heights per second, inf: never); got {g.level0_camera_gate!r}", source)
+    _check(isinstance(g.level0_camera_gate_box_input, (int, float)) and g.level0_camera_gate_box_input == g.level0_camera_gate_box_input,
+           f"graph.level0_camera_gate_box_input must be a number; got {g.level0_camera_gate_box_input!r}", source)
     _check(m.steps >= 1, "model.steps must be >= 1", source)
     _check(0 <= m.class_steps <= m.steps, f"model.class_steps ({m.class_steps}) must be in [0, model.steps={m.steps}] (0 = all but the first)", source)
     _check(l.spg_weight >= 0 and l.isg_weight >= 0, "language weights must be >= 0", source)

@@ -15,7 +15,7 @@ import scipy.optimize, scipy.sparse, scipy.sparse.csgraph
 import torch
 from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
-from .data.mot import Sequence, camera_shift, camera_step, is_box_input, load_sequence
+from .data.mot import Sequence, camera_shift, camera_speed, is_box_input, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
                          edge_feature_names, edge_labels, forward_edges, forward_mask, join_graphs, level0_nodes,
                          next_level_nodes, overlapping_windows, pool_nodes, slice_detections, toy_detections)
@@ -164,8 +164,8 @@ class PreparedSequence:
     text_encoder: str = ""
     source: str = ""                        # `sequence_fingerprint` of the folder it came from ("" when made in memory)
     image_size: tuple[int, int] | None = None   # (width, height) pixels, from seqinfo.ini; None when made in memory
-    camera_step: float | None = None        # the camera's mean step per frame in box heights (`lgmot.data.mot.camera_step`),
-                                            # when `graph.level0_camera` measured it; its shift is in `dets` if it passed the gate
+    camera_speed: float | None = None       # box heights per second (`lgmot.data.mot.camera_speed`), where the config's
+                                            # gate asked for it; its shift is in `dets` where the speed reached the gate
 
 def encode_language(seq: Sequence, encoder, cache=None, control: str = "none", seed: int = 0
                     ) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
@@ -255,18 +255,17 @@ def prepare_sequence(seq_dir, cfg: Config, appearance_encoder=None, text_encoder
             raise LgmotError("scene guidance (SPG) is on but the sequence has no gt/language.json scene text; "
                              "add one or switch SPG off (language.spg_levels)", seq.info.path)
     dets = seq.dets
-    camera = cfg.graph.level0_camera and (not cfg.graph.level0_camera_given_only or is_box_input(dets))
-    step = None
-    if camera and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes) where it moves enough
+    gate, speed = cfg.graph.camera_gate(is_box_input(dets)), None
+    if gate < float("inf") and len(dets):   # level 0 reads the camera's motion (lgmot.graph.level0_nodes) where it moves enough
         shift = camera_shift(dets)
-        step = camera_step(dets, shift)
-        if step >= cfg.graph.level0_camera_gate:
+        speed = camera_speed(dets, float(seq.info.fps), shift)
+        if speed >= gate:
             dets = dets.merge(shift, on="frame", how="left", validate="many_to_one")
     frames = dets["frame"]
     first = int(frames.min()) if len(frames) else 1
     return PreparedSequence(seq.name, dets, float(seq.info.fps), first, max(int(seq.info.length), first),
                          app, scene, ids, inst, getattr(text_encoder, "name", ""), sequence_fingerprint(seq_dir),
-                         (int(seq.info.width), int(seq.info.height)), step)
+                         (int(seq.info.width), int(seq.info.height)), speed)
 
 def toy_sequence(n_tracks: int = 4, n_frames: int = 30, seed: int = 0, scene_dim: int = 8, inst_dim: int = 12,
                        miss_rate: float = 0.1, fp_per_frame: float = 0.3) -> PreparedSequence:

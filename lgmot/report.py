@@ -686,55 +686,65 @@ def _calibrate_frame_rates(model, seq_dirs, cfg, strides, **kw):
     return out, pd.concat(tables, ignore_index=True)
 
 # %% ../nbs/13_report.ipynb #74d2a081
-def camera_gate_candidates(steps) -> list[float]:
-    """The gates worth trying for validation sequences whose camera steps are `steps` (box heights per frame): `inf`
-    (the camera on no sequence), the midpoints between neighbouring distinct steps, highest first, and 0 (on every one)."""
-    s = sorted({float(v) for v in steps})
+def camera_gate_candidates(speeds) -> list[float]:
+    """The gates worth trying for validation sequences whose cameras move at `speeds` (box heights per second): `inf`
+    (the camera on no sequence), the midpoints between neighbouring distinct speeds, highest first, and 0 (on every one)."""
+    s = sorted({float(v) for v in speeds})
     return [float("inf"), *sorted(((a + b) / 2 for a, b in zip(s, s[1:])), reverse=True), 0.0]
 
 def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractors: str | None = None, device: str = "cpu",
                           verbose: bool = False):
-    """A copy of `cfg` with `graph.level0_camera` and `graph.level0_camera_gate` chosen by the `metric` (IDF1 | HOTA) of
-    tracking `seq_dirs` (validation sequences with gt), and the table of every gate tried (setting, inputs, level,
-    value, IDF1, HOTA, chosen, `camera_out`: how many sequences that gate takes the camera's motion out of). Each
-    sequence is tracked with and without the camera's motion taken out at level 0; a gate keeps, per sequence, the
-    first where its `camera_step` reaches the gate. `graph.level0_camera_given_only` in `cfg` holds: a sequence whose
-    step is not measured is never given the camera."""
+    """A copy of `cfg` with the gates of level 0's camera (`graph.level0_camera`, `graph.level0_camera_gate` for detector
+    output, `graph.level0_camera_gate_box_input` for given boxes; `lgmot.data.mot.is_box_input`) chosen by the `metric`
+    (IDF1 | HOTA) of tracking `seq_dirs` (validation sequences with gt), each kind of input on its own sequences, and
+    the table of every gate tried (setting, inputs, level, value, IDF1, HOTA, chosen, `camera_out`: how many sequences
+    that gate takes the camera's motion out of). Each sequence is tracked at its own frame rate with and without the
+    camera's motion taken out at level 0; a gate keeps, per sequence, the first where its `camera_speed` reaches the
+    gate. A kind of input absent from `seq_dirs` keeps the gate it had."""
     import copy
     import pandas as pd
+    from lgmot.data.mot import is_box_input
     from lgmot.eval import evaluate
     from lgmot.track import config_for_input, prepare_for_tracking, track_sequence
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_camera_gate: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_camera_gate: no validation sequences")
-    other = "HOTA" if metric == "IDF1" else "IDF1"
-    t0, tracked, steps = time.perf_counter(), {}, {}
+    other, inf = ("HOTA" if metric == "IDF1" else "IDF1"), float("inf")
+    t0, tracked, speed, box = time.perf_counter(), {}, {}, {}
     for camera in (False, True):
         c = copy.deepcopy(cfg)
-        c.graph.level0_camera, c.graph.level0_camera_gate = camera, 0.0
+        c.graph.level0_camera, c.graph.level0_camera_given_only = camera, False
+        c.graph.level0_camera_gate, c.graph.level0_camera_gate_box_input = 0.0, -1.0
         for s in prepare_for_tracking(dirs, model, c, device):
-            if camera and s.camera_step is not None: steps[s.name] = s.camera_step
+            box[s.name] = is_box_input(s.dets)
+            if camera: speed[s.name] = s.camera_speed if s.camera_speed is not None else 0.0   # None: no detections
             tracked[camera, s.name] = track_sequence(model, s, config_for_input(s, c), device=device).drop(columns="det_id")
-    names = [d.name for d in dirs]
-    current = float(cfg.graph.level0_camera_gate) if cfg.graph.level0_camera else float("inf")
-    candidates = camera_gate_candidates(steps.values())
-    if current not in candidates: candidates.append(current)
-    gt, evaluated, tried, out_of = {d.name: d for d in dirs}, {}, {}, {}
-    for gate in candidates:
-        use = {n: n in steps and steps[n] >= gate for n in names}
-        res = {n: tracked[use[n], n] for n in names}
-        digest = results_digest(res)
-        if digest not in evaluated:
-            comb = evaluate(gt, res, distractors=distractors).table.loc["COMBINED"]
-            evaluated[digest] = (float(comb[metric]), float(comb[other]))
-        tried[gate], out_of[gate] = evaluated[digest], sum(use.values())
-    best = pick_candidate(tried, current)
+    gt, evaluated, rows = {d.name: d for d in dirs}, {}, []
+    gates = {False: cfg.graph.camera_gate(False), True: cfg.graph.camera_gate(True)}
+    for kind, is_box in (("detector output", False), ("given boxes", True)):
+        names = [d.name for d in dirs if box[d.name] == is_box]
+        if not names: continue
+        current, tried, out_of = gates[is_box], {}, {}
+        candidates = camera_gate_candidates(speed[n] for n in names)
+        if current not in candidates: candidates.append(current)
+        for gate in candidates:
+            use = {n: speed[n] >= gate for n in names}
+            res = {n: tracked[use[n], n] for n in names}
+            digest = (kind, results_digest(res))
+            if digest not in evaluated:
+                comb = evaluate({n: gt[n] for n in names}, res, distractors=distractors).table.loc["COMBINED"]
+                evaluated[digest] = (float(comb[metric]), float(comb[other]))
+            tried[gate], out_of[gate] = evaluated[digest], sum(use.values())
+        gates[is_box] = best = pick_candidate(tried, current)
+        if verbose:
+            print(f"{kind}: level-0 camera gate = {best} (on {out_of[best]} of {len(names)} sequences; {metric} "
+                  f"{tried[best][0]:.2f}, {other} {tried[best][1]:.2f}; {len(tried)} candidates; "
+                  f"{time.perf_counter() - t0:.0f} s)", flush=True)
+        rows += [{"setting": "graph.level0_camera_gate", "inputs": kind, "level": -1, "value": g, metric: s[0], other: s[1],
+                  "chosen": g == best, "camera_out": out_of[g]} for g, s in tried.items()]
     out = copy.deepcopy(cfg)
-    out.graph.level0_camera = best != float("inf")
-    if out.graph.level0_camera: out.graph.level0_camera_gate = best
-    if verbose:
-        print(f"graph.level0_camera_gate = {best} (on {out_of[best]} of {len(names)} sequences; {metric} {tried[best][0]:.2f}, "
-              f"{other} {tried[best][1]:.2f}; {len(tried)} candidates; {time.perf_counter() - t0:.0f} s)", flush=True)
-    rows = [{"setting": "graph.level0_camera_gate", "inputs": "all", "level": -1, "value": g, metric: s[0], other: s[1],
-             "chosen": g == best, "camera_out": out_of[g]} for g, s in tried.items()]
+    out.graph.level0_camera = min(gates.values()) < inf
+    if out.graph.level0_camera:
+        out.graph.level0_camera_given_only = False
+        out.graph.level0_camera_gate, out.graph.level0_camera_gate_box_input = gates[False], gates[True]
     return out, pd.DataFrame(rows, columns=["setting", "inputs", "level", "value", "IDF1", "HOTA", "chosen", "camera_out"])

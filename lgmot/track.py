@@ -463,7 +463,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
                                          "gaps_filled": seq_cfg.track.interpolate, "stitch": seq_cfg.track.stitch,
                                          "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
                                          "settings_of_fps": settings_fps(seq, cfg),
-                                         "camera_step": seq.camera_step, "camera_out": "shift_x" in seq.dets.columns,
+                                         "camera_speed": seq.camera_speed, "camera_out": "shift_x" in seq.dets.columns,
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

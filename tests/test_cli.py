@@ -125,9 +125,11 @@ def test_calibrate_writes_a_new_model_with_per_level_thresholds(tmp_path):
     r = lgmot("calibrate", "--data", str(data / "SYNTH" / "val"), "--out", str(tmp_path / "again.pt"), "--by", "idf1",
               "--model", str(tmp_path / "by_idf1.pt"), "--camera")
     assert r.returncode == 0, r.stderr[-2000:]
+    from lgmot.hierarchy import _model_blob
     graph = load_model(tmp_path / "again.pt")[1].graph   # --camera: the gate chosen last, printed as saved
     assert "graph.level0_camera_gate" in r.stdout and "camera_out" in r.stdout
-    assert f"graph.level0_camera = {graph.level0_camera}, graph.level0_camera_gate = {graph.level0_camera_gate}" in r.stdout
+    assert f"level-0 camera gates: detector output {graph.camera_gate(False)}, given boxes {graph.camera_gate(True)}" in r.stdout
+    assert _model_blob(tmp_path / "again.pt")["calibrated_camera"] is True
     from lgmot.hierarchy import _model_blob
     first, again = _model_blob(tmp_path / "by_idf1.pt"), _model_blob(tmp_path / "again.pt")
     assert "calibrated_before" not in first and first["calibrated_on"] == ["street-001"]   # the shipped file never was

@@ -212,7 +212,8 @@ def test_real_geometry_recipe_notebook(tmp_path):
     assert m["level_top_k"] == [20, 10] and load_model(m["model"])[1].graph.level_top_k == [20, 10]   # tracks wider at level 0
     # the camera's gate was chosen last, and what the report says is what the model file holds
     graph = load_model(m["model"])[1].graph
-    assert m["calibrated_camera"] is True and (graph.level0_camera, graph.level0_camera_gate) == (m["level0_camera"], m["level0_camera_gate"])
+    assert m["calibrated_camera"] is True and (graph.camera_gate(False), graph.camera_gate(True)) == (m["camera_gate"], m["camera_gate_box_input"])
+    assert graph.level0_camera == m["level0_camera"] == (min(m["camera_gate"], m["camera_gate_box_input"]) < float("inf"))
     lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
     assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}
     # re-calibrating what the recipe trained: nothing is trained, the thresholds go back to 0.5, the weights and lineage stay
@@ -223,7 +224,7 @@ def test_real_geometry_recipe_notebook(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     m2 = check_run_folder(tmp_path / "rg2", "real_geometry")
     assert m2["train_seconds"] < 5 and m2["level_thresholds"] == [0.5, 0.5] and m2["calibrated_thresholds"] is False
-    assert m2["calibrated_camera"] is False and m2["level0_camera"] is False
+    assert m2["calibrated_camera"] is False and m2["camera_gate"] == m2["camera_gate_box_input"] == float("inf")   # as trained: no camera
     (a, _), (b, _) = load_model(m["trained_model"]), load_model(m2["model"])
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
     assert model_trained_on(m2["model"]) == lineage

@@ -18,7 +18,7 @@ from ..core import LgmotError, atomic_write
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
            'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'camera_shift',
-           'camera_step', 'is_box_input', 'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split',
+           'camera_speed', 'is_box_input', 'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split',
            'get_split', 'split_sequences', 'find_sequences', 'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
@@ -532,15 +532,17 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
     return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
 
 # %% ../../nbs/01_data.mot.ipynb #1fac2872
-def camera_step(dets: pd.DataFrame, shift: pd.DataFrame | None = None) -> float:
-    """The mean length of the camera's step per frame, in median box heights, of `dets` (frame, left, top, width,
-    height), from `shift` (`camera_shift(dets)` when None). 0 with fewer than two frames."""
+def camera_speed(dets: pd.DataFrame, fps: float, shift: pd.DataFrame | None = None) -> float:
+    """How fast the camera moves in `dets` (frame, left, top, width, height) at `fps` frames per second: the mean
+    length of its step per frame times `fps`, in median box heights per second, from `shift` (`camera_shift(dets)`
+    when None). 0 with fewer than two frames."""
+    if not fps > 0: raise LgmotError(f"camera_speed: fps must be > 0, got {fps!r}")
     shift = camera_shift(dets) if shift is None else shift
     if len(shift) < 2 or not len(dets): return 0.0
     s = shift.sort_values("frame")
     step = np.hypot(np.diff(s["shift_x"].to_numpy(np.float64)), np.diff(s["shift_y"].to_numpy(np.float64)))
     per_frame = step / np.diff(s["frame"].to_numpy(np.float64))
-    return float(per_frame.mean() / np.median(dets["height"].to_numpy(np.float64)))
+    return float(per_frame.mean() * fps / np.median(dets["height"].to_numpy(np.float64)))
 
 # %% ../../nbs/01_data.mot.ipynb #c508cf2d
 def is_box_input(dets: pd.DataFrame) -> bool:
