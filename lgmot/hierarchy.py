@@ -65,8 +65,10 @@ def unique_small_matching(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, 
     """(E,) bool: the edges src -> dst of largest total `weight` in which every node keeps at most one out-edge and one
     in-edge, found by trying every subset of each connected component's edges. None where a component has more than
     `max_edges` edges, or where its best subset beats the next by no more than `margin`: the optimum is then not
-    unique (or nearly so), and which of the tied ones the LP returns depends on the whole problem it is given."""
+    unique (or nearly so), and which of the tied ones the LP returns depends on the whole problem it is given; None
+    too for no edges or a weight that is not finite (the LP reports those as it always did)."""
     E = len(src)
+    if E == 0 or not np.isfinite(weight).all(): return None
     out_id, in_id = np.unique(src, return_inverse=True)[1], np.unique(dst, return_inverse=True)[1]
     n_out, n = int(out_id.max()) + 1, int(out_id.max()) + int(in_id.max()) + 2
     graph = scipy.sparse.coo_matrix((np.ones(E), (out_id, n_out + in_id)), shape=(n, n))
