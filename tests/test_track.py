@@ -111,7 +111,12 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     # given boxes have rows of their own; the one nearest 20-30 fps holds the plain given-box settings
     box_rows = record["config"]["track"]["by_frame_rate_box_input"]
     assert [r[0] for r in box_rows] == [22.5, 11.25, 7.5]
-    assert box_rows[0][4:] == record["config"]["track"]["level_thresholds_box_input"] and box_rows[0][2:4] == [0.0, 0.0]
+    track = record["config"]["track"]
+    assert box_rows[0][4:] == track["level_thresholds_box_input"] and box_rows[0][2:4] == (track["stitch_box_input"] or track["stitch"] or [0.0, 0.0])
+    # level 0 takes the camera's motion out of given boxes from the calibrated speed on, never out of detector output
+    graph = record["config"]["graph"]
+    assert graph["level0_camera"] and graph["level0_camera_gate"] == float("inf") and 0 < graph["level0_camera_gate_box_input"] < 1
+    assert record["sequences"]["MOT17-09"]["camera_out"] is False
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):
