@@ -65,6 +65,8 @@ class GraphConfig:
     level0_camera_gate: float = 0.0 # with level0_camera: only on sequences whose camera moves at least this many box
                                     # heights per second (lgmot.data.mot.camera_speed; inf: never); calibration chooses it
     level0_camera_gate_box_input: float = -1.0   # the same for given boxes; < 0: as level0_camera_gate
+    level0_camera_select: bool = False   # where a gate takes the camera's motion out, track the sequence both ways and
+                                    # keep it out only where that leaves fewer tracks (lgmot.track.track_choosing_camera)
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)
@@ -229,6 +231,7 @@ def validate(cfg: Config, source=None) -> Config:
            f"graph.level0_camera_gate must be a number >= 0 (box heights per second, inf: never); got {g.level0_camera_gate!r}", source)
     _check(isinstance(g.level0_camera_gate_box_input, (int, float)) and g.level0_camera_gate_box_input == g.level0_camera_gate_box_input,
            f"graph.level0_camera_gate_box_input must be a number; got {g.level0_camera_gate_box_input!r}", source)
+    _check(isinstance(g.level0_camera_select, bool), f"graph.level0_camera_select must be true or false; got {g.level0_camera_select!r}", source)
     _check(m.steps >= 1, "model.steps must be >= 1", source)
     _check(0 <= m.class_steps <= m.steps, f"model.class_steps ({m.class_steps}) must be in [0, model.steps={m.steps}] (0 = all but the first)", source)
     _check(l.spg_weight >= 0 and l.isg_weight >= 0, "language weights must be >= 0", source)

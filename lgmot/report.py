@@ -17,7 +17,8 @@ __all__ = ['PEER_PREFIXES', 'MANIFEST', 'CALIBRATION_GRID', 'STITCH_DISTANCES', 
            'machine_summary', 'RunRecord', 'run_notebook', 'drop_widget_state', 'run_header_html', 'export_html',
            'findings', 'report_views', 'write_manifest', 'read_manifest', 'variant_config', 'ablation_grid',
            'calibrated_copy', 'alignment_of_model', 'lookalike_keep', 'subset_evals', 'results_digest',
-           'pick_candidate', 'calibrate_by_tracking', 'camera_gate_candidates', 'calibrate_camera_gate']
+           'pick_candidate', 'combined_scores', 'calibrate_by_tracking', 'camera_gate_candidates',
+           'calibrate_camera_gate']
 
 # %% ../nbs/13_report.ipynb #5609ab07
 @dataclass(frozen=True)
@@ -523,6 +524,18 @@ def pick_candidate(tried: dict, current):
     if not better: return current
     return max(better, key=lambda v: (tried[v], -abs(float(v) - float(current))))   # thresholds or on/off flags
 
+def combined_scores(gt_dirs: dict, results: dict, metric: str, distractors: str | None, evaluated: dict,
+                    kind: str = "") -> tuple[float, float]:
+    """(`metric`, the other of IDF1 | HOTA) of the COMBINED row of `results` {sequence name: rows} scored against
+    `gt_dirs` {name: sequence folder}. `evaluated` {(kind, `results_digest`): scores} is kept across calls, so results
+    equal to ones scored before are not evaluated again."""
+    from lgmot.eval import evaluate
+    key = (kind, results_digest(results))
+    if key not in evaluated:
+        comb = evaluate({n: gt_dirs[n] for n in results}, results, distractors=distractors).table.loc["COMBINED"]
+        evaluated[key] = (float(comb[metric]), float(comb["HOTA" if metric == "IDF1" else "IDF1"]))
+    return evaluated[key]
+
 # %% ../nbs/13_report.ipynb #7955cc30
 CALIBRATION_GRID = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8)
 STITCH_DISTANCES = (0.2, 0.35, 0.5, 0.75)   # `lgmot.track.stitch_tracks` cost, box heights per 1 + gap in seconds
@@ -549,7 +562,6 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
                                       device=device, gaps=gaps, thresholds=thresholds, stitch=stitch, verbose=verbose)
     import copy
     import pandas as pd
-    from lgmot.eval import evaluate
     from lgmot.hierarchy import inference_depth, level_threshold
     from lgmot.data.mot import is_box_input
     from lgmot.hierarchy import TrackingMemo
@@ -584,11 +596,7 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
             if key[:2] not in assigned:
                 assigned[key[:2]] = {s.name: track_assignments(model, s, out, device=device, memo=memo) for s in kinds[kind]}
             res = {s.name: results_frame(s, assigned[key[:2]][s.name], out).drop(columns="det_id") for s in kinds[kind]}
-            digest = (kind, results_digest(res))
-            if digest not in evaluated:
-                comb = evaluate({s.name: gt[s.name] for s in kinds[kind]}, res, distractors=distractors).table.loc["COMBINED"]
-                evaluated[digest] = (float(comb[metric]), float(comb["HOTA"] if metric == "IDF1" else comb["IDF1"]))
-            cache[key] = evaluated[digest]
+            cache[key] = combined_scores(gt, res, metric, distractors, evaluated, kind)
         return cache[key]
     rows, t0 = [], time.perf_counter()
     def choose(setting: str, kind: str, level: int, current, candidates, scored):
@@ -700,11 +708,11 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
     the table of every gate tried (setting, inputs, level, value, IDF1, HOTA, chosen, `camera_out`: how many sequences
     that gate takes the camera's motion out of). Each sequence is tracked at its own frame rate with and without the
     camera's motion taken out at level 0; a gate keeps, per sequence, the first where its `camera_speed` reaches the
-    gate. A kind of input absent from `seq_dirs` keeps the gate it had."""
+    gate, and with `graph.level0_camera_select` only where that also leaves fewer tracks
+    (`lgmot.track.track_choosing_camera`). A kind of input absent from `seq_dirs` keeps the gate it had."""
     import copy
     import pandas as pd
     from lgmot.data.mot import is_box_input
-    from lgmot.eval import evaluate
     from lgmot.track import config_for_input, prepare_for_tracking, track_sequence
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_camera_gate: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
@@ -715,11 +723,14 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
         c = copy.deepcopy(cfg)
         c.graph.level0_camera, c.graph.level0_camera_given_only = camera, False
         c.graph.level0_camera_gate, c.graph.level0_camera_gate_box_input = 0.0, -1.0
+        c.graph.level0_camera_select = False   # both ways tracked here; the choice is made below
         for s in prepare_for_tracking(dirs, model, c, device):
             box[s.name] = is_box_input(s.dets)
             if camera: speed[s.name] = s.camera_speed if s.camera_speed is not None else 0.0   # None: no detections
             tracked[camera, s.name] = track_sequence(model, s, config_for_input(s, c), device=device).drop(columns="det_id")
     gt, evaluated, rows = {d.name: d for d in dirs}, {}, []
+    fewer = {n: tracked[True, n]["id"].nunique() < tracked[False, n]["id"].nunique() for n in speed}
+    select = bool(cfg.graph.level0_camera_select)
     gates = {False: cfg.graph.camera_gate(False), True: cfg.graph.camera_gate(True)}
     for kind, is_box in (("detector output", False), ("given boxes", True)):
         names = [d.name for d in dirs if box[d.name] == is_box]
@@ -728,13 +739,9 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
         candidates = camera_gate_candidates(speed[n] for n in names)
         if current not in candidates: candidates.append(current)
         for gate in candidates:
-            use = {n: speed[n] >= gate for n in names}
+            use = {n: speed[n] >= gate and (fewer[n] or not select) for n in names}
             res = {n: tracked[use[n], n] for n in names}
-            digest = (kind, results_digest(res))
-            if digest not in evaluated:
-                comb = evaluate({n: gt[n] for n in names}, res, distractors=distractors).table.loc["COMBINED"]
-                evaluated[digest] = (float(comb[metric]), float(comb[other]))
-            tried[gate], out_of[gate] = evaluated[digest], sum(use.values())
+            tried[gate], out_of[gate] = combined_scores(gt, res, metric, distractors, evaluated, kind), sum(use.values())
         gates[is_box] = best = pick_candidate(tried, current)
         if verbose:
             print(f"{kind}: level-0 camera gate = {best} (on {out_of[best]} of {len(names)} sequences; {metric} "

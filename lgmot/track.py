@@ -23,8 +23,8 @@ from .model import LgmotNet
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'track_clips', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks',
            'stitch_tracks', 'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps',
            'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'track_assignments', 'track_sequence',
-           'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames',
-           'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'track_choosing_camera', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file',
+           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -349,8 +349,30 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     at those levels; `traces`, a list, receives one `HierarchyTrace` per clip, in order. `share_chunks`: overlapping
     clips decide the chunks they share once (the same result, faster; off only to check that). `memo`: see
     `track_assignments`."""
-    track_of_det = track_assignments(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)
-    return results_frame(seq, track_of_det, cfg)   # which applies `config_for_input` itself
+    return track_choosing_camera(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)[0]
+
+def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
+                          timings: dict | None = None, gt_levels=(), traces: list | None = None,
+                          share_chunks: bool = True, memo: TrackingMemo | None = None) -> tuple[pd.DataFrame, bool]:
+    """`track_sequence`'s result rows, and whether level 0 took the camera's motion out. Where the gate took it out
+    (`prepare_sequence`) and `cfg.graph.level0_camera_select` is on, `seq` is tracked both ways and the camera stays
+    out only where that leaves fewer tracks; a tie keeps the boxes as given. Where the camera's motion helps (a fast
+    pan), it joins fragments of one person that a pan tore apart; where it only seems to (dancers moving in step read
+    as a pan), it swaps identities without joining anything, and the count does not fall. `timings` counts both runs;
+    `traces` receives the kept run's."""
+    def run(s: PreparedSequence, trace: list | None) -> pd.DataFrame:
+        track_of_det = track_assignments(model, s, cfg, oracle, device, timings, gt_levels, trace, share_chunks, memo)
+        return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
+    camera_out = "shift_x" in seq.dets.columns
+    if not (camera_out and cfg.graph.level0_camera_select): return run(seq, traces), camera_out
+    if memo is not None: raise LgmotError("track_sequence: a TrackingMemo serves one sequence; it cannot serve "
+                                          "graph.level0_camera_select, which tracks the sequence twice")
+    as_given = dataclasses.replace(seq, dets=seq.dets.drop(columns=["shift_x", "shift_y"]))
+    kept_traces = {True: [], False: []}
+    res = {out: run(s, kept_traces[out] if traces is not None else None) for out, s in ((True, seq), (False, as_given))}
+    camera_out = res[True]["id"].nunique() < res[False]["id"].nunique()
+    if traces is not None: traces.extend(kept_traces[camera_out])
+    return res[camera_out], camera_out
 
 # %% ../nbs/10_track.ipynb #0b959b8c
 def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, device="cpu",
@@ -456,14 +478,14 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
     for seq in loaded:
         t = {}
         seq_cfg = config_for_input(seq, cfg)
-        res = track_sequence(model, seq, seq_cfg, oracle=oracle, device=dev, timings=t)
+        res, camera_out = track_choosing_camera(model, seq, seq_cfg, oracle=oracle, device=dev, timings=t)
         write_mot_txt(res, out_dir / f"{seq.name}.txt", kind="result")
         n_frames = seq.last_frame - seq.first_frame + 1
         report["sequences"][seq.name] = {"frames": n_frames, "detections": len(seq.dets), "tracks": int(res["id"].nunique()),
                                          "gaps_filled": seq_cfg.track.interpolate, "stitch": seq_cfg.track.stitch,
                                          "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
                                          "settings_of_fps": settings_fps(seq, cfg),
-                                         "camera_speed": seq.camera_speed, "camera_out": "shift_x" in seq.dets.columns,
+                                         "camera_speed": seq.camera_speed, "camera_out": camera_out,
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

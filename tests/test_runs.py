@@ -214,17 +214,20 @@ def test_real_geometry_recipe_notebook(tmp_path):
     graph = load_model(m["model"])[1].graph
     assert m["calibrated_camera"] is True and (graph.camera_gate(False), graph.camera_gate(True)) == (m["camera_gate"], m["camera_gate_box_input"])
     assert graph.level0_camera == m["level0_camera"] == (min(m["camera_gate"], m["camera_gate_box_input"]) < float("inf"))
+    assert m["camera_select"] is True and graph.level0_camera_select is True   # the camera out only where it leaves fewer tracks
     lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
     assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}
     # re-calibrating what the recipe trained: nothing is trained, the thresholds go back to 0.5, the weights and lineage stay
     import torch
     r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "overrides", over,
               "-p", "distractors", "", "-p", "threads", "1", "-p", "trained_model", m["trained_model"],
-              "-p", "calibrate_thresholds", "false", "-p", "calibrate_camera", "false", "--out", str(tmp_path / "rg2"))
+              "-p", "calibrate_thresholds", "false", "-p", "calibrate_camera", "false", "-p", "camera_select", "false",
+              "--out", str(tmp_path / "rg2"))
     assert r.returncode == 0, r.stderr[-3000:]
     m2 = check_run_folder(tmp_path / "rg2", "real_geometry")
     assert m2["train_seconds"] < 5 and m2["level_thresholds"] == [0.5, 0.5] and m2["calibrated_thresholds"] is False
     assert m2["calibrated_camera"] is False and m2["camera_gate"] == m2["camera_gate_box_input"] == float("inf")   # as trained: no camera
+    assert m2["camera_select"] is False
     (a, _), (b, _) = load_model(m["trained_model"]), load_model(m2["model"])
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
     assert model_trained_on(m2["model"]) == lineage
