@@ -325,15 +325,15 @@ def _tracked(model_path, seq_dir, device: str, clip_frames: int, distractors):
     from lgmot.features.appearance import get_appearance_encoder
     from lgmot.features.text import get_text_encoder
     from lgmot.hierarchy import Clip, prepare_sequence, trace_clip
-    from lgmot.track import load_tracker, track_sequence
+    from lgmot.track import load_tracker, track_choosing_camera, without_camera
     model, cfg = load_tracker(model_path or None, device)
     app = get_appearance_encoder(cfg.data.appearance, device=device) if model.node_in_dim_given > 0 else None
     text = get_text_encoder(cfg.data.text_encoder) if cfg.language.enabled else None   # targets for the alignment view
     seq = prepare_sequence(seq_dir, cfg, appearance_encoder=app, text_encoder=text, device=device)
-    last = min(seq.last_frame, seq.first_frame + clip_frames - 1)
-    trace = trace_clip(model, Clip(seq, seq.first_frame, last), cfg, device=device)
     clip_traces: list = []
-    results = track_sequence(model, seq, cfg, device=device, traces=clip_traces)
+    results, camera_out = track_choosing_camera(model, seq, cfg, device=device, traces=clip_traces)
+    last = min(seq.last_frame, seq.first_frame + clip_frames - 1)   # the graph view shows the run that was kept
+    trace = trace_clip(model, Clip(seq if camera_out else without_camera(seq), seq.first_frame, last), cfg, device=device)
     events = error_events(seq_dir, results.drop(columns="det_id"), distractors=distractors)
     return trace, results, events, explain_errors(events, results, clip_traces)
 
@@ -552,7 +552,8 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     present, those of given boxes go to `track.level_thresholds_box_input` and `track.stitch_box_input`.
     `time_strides` other than (1,) (e.g. (1, 2, 3)) also calibrates the sequences at every 2nd, 3rd, ... frame, each
     stride apart, and writes one row per stride and kind to `track.by_frame_rate` (`_box_input`), which tracking picks
-    by frame rate (`lgmot.track.config_for_input`); the table then has a `stride` column. `verbose` prints each
+    by frame rate (`lgmot.track.config_for_input`); the table then has a `stride` column. With `graph.level0_camera_select`
+    each sequence keeps, for every candidate, the camera choice tracking makes at the starting settings. `verbose` prints each
     choice as it is made, with the time so far (a calibration can take minutes)."""
     strides = sorted({int(s) for s in time_strides})
     if not strides or strides[0] != 1:
@@ -565,7 +566,7 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     from lgmot.hierarchy import inference_depth, level_threshold
     from lgmot.data.mot import is_box_input
     from lgmot.hierarchy import TrackingMemo
-    from lgmot.track import prepare_for_tracking, results_frame, track_assignments
+    from lgmot.track import prepare_for_tracking, results_frame, track_assignments, track_choosing_camera, without_camera
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_by_tracking: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_by_tracking: no validation sequences")
@@ -575,6 +576,9 @@ def calibrate_by_tracking(model, seq_dirs, cfg, metric: str = "IDF1", grid=CALIB
     out.track.by_frame_rate, out.track.by_frame_rate_box_input = [], []
     seqs = prepare_for_tracking(dirs, model, out, device)
     if not any((s.dets["id"] >= 0).any() for s in seqs): raise LgmotError("calibrate_by_tracking needs sequences with ground truth")
+    if cfg.graph.level0_camera_select:   # the camera as tracking chooses it at the starting settings, then kept throughout
+        seqs = [s if "shift_x" not in s.dets.columns or track_choosing_camera(model, s, cfg, device=device)[1]
+                else without_camera(s) for s in seqs]
     gt = {d.name: d for d in dirs}
     box = [is_box_input(s.dets) for s in seqs]
     kinds = {kind: [s for s, b in zip(seqs, box) if b == is_box] for kind, is_box in (("detector output", False), ("given boxes", True))
@@ -708,17 +712,17 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
     the table of every gate tried (setting, inputs, level, value, IDF1, HOTA, chosen, `camera_out`: how many sequences
     that gate takes the camera's motion out of). Each sequence is tracked at its own frame rate with and without the
     camera's motion taken out at level 0; a gate keeps, per sequence, the first where its `camera_speed` reaches the
-    gate, and with `graph.level0_camera_select` only where that also leaves fewer tracks
-    (`lgmot.track.track_choosing_camera`). A kind of input absent from `seq_dirs` keeps the gate it had."""
+    gate, and with `graph.level0_camera_select` only where that also joins what the boxes as given left apart
+    (`lgmot.track.camera_joins`, as `lgmot.track.track_choosing_camera` decides). A kind of input absent from `seq_dirs` keeps the gate it had."""
     import copy
     import pandas as pd
     from lgmot.data.mot import is_box_input
-    from lgmot.track import config_for_input, prepare_for_tracking, track_sequence
+    from lgmot.track import camera_joins, config_for_input, prepare_for_tracking, track_sequence
     if metric not in ("IDF1", "HOTA"): raise LgmotError(f"calibrate_camera_gate: metric must be IDF1 or HOTA, got {metric!r}")
     dirs = [Path(p) for p in seq_dirs]
     if not dirs: raise LgmotError("calibrate_camera_gate: no validation sequences")
     other, inf = ("HOTA" if metric == "IDF1" else "IDF1"), float("inf")
-    t0, tracked, speed, box = time.perf_counter(), {}, {}, {}
+    t0, tracked, speed, box, prepared = time.perf_counter(), {}, {}, {}, {}
     for camera in (False, True):
         c = copy.deepcopy(cfg)
         c.graph.level0_camera, c.graph.level0_camera_given_only = camera, False
@@ -726,10 +730,10 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
         c.graph.level0_camera_select = False   # both ways tracked here; the choice is made below
         for s in prepare_for_tracking(dirs, model, c, device):
             box[s.name] = is_box_input(s.dets)
-            if camera: speed[s.name] = s.camera_speed if s.camera_speed is not None else 0.0   # None: no detections
-            tracked[camera, s.name] = track_sequence(model, s, config_for_input(s, c), device=device).drop(columns="det_id")
+            if camera: speed[s.name], prepared[s.name] = (s.camera_speed if s.camera_speed is not None else 0.0), s   # None: no detections
+            tracked[camera, s.name] = track_sequence(model, s, config_for_input(s, c), device=device)
     gt, evaluated, rows = {d.name: d for d in dirs}, {}, []
-    fewer = {n: tracked[True, n]["id"].nunique() < tracked[False, n]["id"].nunique() for n in speed}
+    joins = {n: camera_joins(prepared[n], tracked[True, n], tracked[False, n]) for n in speed}
     select = bool(cfg.graph.level0_camera_select)
     gates = {False: cfg.graph.camera_gate(False), True: cfg.graph.camera_gate(True)}
     for kind, is_box in (("detector output", False), ("given boxes", True)):
@@ -739,8 +743,8 @@ def calibrate_camera_gate(model, seq_dirs, cfg, metric: str = "IDF1", distractor
         candidates = camera_gate_candidates(speed[n] for n in names)
         if current not in candidates: candidates.append(current)
         for gate in candidates:
-            use = {n: speed[n] >= gate and (fewer[n] or not select) for n in names}
-            res = {n: tracked[use[n], n] for n in names}
+            use = {n: speed[n] >= gate and (joins[n] or not select) for n in names}
+            res = {n: tracked[use[n], n].drop(columns="det_id") for n in names}
             tried[gate], out_of[gate] = combined_scores(gt, res, metric, distractors, evaluated, kind), sum(use.values())
         gates[is_box] = best = pick_candidate(tried, current)
         if verbose:

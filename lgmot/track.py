@@ -23,8 +23,9 @@ from .model import LgmotNet
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'track_clips', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks',
            'stitch_tracks', 'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps',
            'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'track_assignments', 'track_sequence',
-           'track_choosing_camera', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file',
-           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'without_camera', 'camera_joins', 'track_choosing_camera', 'upper_bound_tracks', 'shipped_model_path',
+           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
+           'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -351,26 +352,38 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     `track_assignments`."""
     return track_choosing_camera(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)[0]
 
+def without_camera(seq: PreparedSequence) -> PreparedSequence:
+    "`seq` with level 0's camera columns (`shift_x`, `shift_y`, added by `prepare_sequence`) removed: the boxes as given."
+    return dataclasses.replace(seq, dets=seq.dets.drop(columns=["shift_x", "shift_y"], errors="ignore"))
+
+def camera_joins(seq: PreparedSequence, with_camera: pd.DataFrame, as_given: pd.DataFrame) -> bool:
+    """Whether taking the camera's motion out joined what the boxes as given left apart: `with_camera` (result rows with
+    `det_id`) has fewer tracks than `as_given`, and no more pieces, counting each of `seq`'s detections in no track (left
+    out, or dropped with a track too short to keep) as a piece of its own. The second test keeps a wrong estimate that
+    breaks tracks into dropped fragments from passing for one that joins them."""
+    def pieces(rows: pd.DataFrame) -> int:
+        return int(rows["id"].nunique()) + len(seq.dets) - int(rows.loc[rows["det_id"] >= 0, "det_id"].nunique())
+    return bool(with_camera["id"].nunique() < as_given["id"].nunique() and pieces(with_camera) <= pieces(as_given))
+
 def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
                           timings: dict | None = None, gt_levels=(), traces: list | None = None,
                           share_chunks: bool = True, memo: TrackingMemo | None = None) -> tuple[pd.DataFrame, bool]:
     """`track_sequence`'s result rows, and whether level 0 took the camera's motion out. Where the gate took it out
     (`prepare_sequence`) and `cfg.graph.level0_camera_select` is on, `seq` is tracked both ways and the camera stays
-    out only where that leaves fewer tracks; a tie keeps the boxes as given. Where the camera's motion helps (a fast
-    pan), it joins fragments of one person that a pan tore apart; where it only seems to (dancers moving in step read
-    as a pan), it swaps identities without joining anything, and the count does not fall. `timings` counts both runs;
-    `traces` receives the kept run's."""
+    out only where that joins what the boxes as given left apart (`camera_joins`); a tie keeps the boxes as given.
+    Where the camera's motion helps (a fast pan), it joins fragments of one person that a pan tore apart; where it only
+    seems to (dancers moving in step read as a pan), it swaps identities without joining anything, and the count does
+    not fall. `timings` counts both runs; `traces` receives the kept run's."""
     def run(s: PreparedSequence, trace: list | None) -> pd.DataFrame:
         track_of_det = track_assignments(model, s, cfg, oracle, device, timings, gt_levels, trace, share_chunks, memo)
         return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
     camera_out = "shift_x" in seq.dets.columns
     if not (camera_out and cfg.graph.level0_camera_select): return run(seq, traces), camera_out
-    if memo is not None: raise LgmotError("track_sequence: a TrackingMemo serves one sequence; it cannot serve "
-                                          "graph.level0_camera_select, which tracks the sequence twice")
-    as_given = dataclasses.replace(seq, dets=seq.dets.drop(columns=["shift_x", "shift_y"]))
+    if memo is not None: raise LgmotError("graph.level0_camera_select tracks a sequence twice, and a TrackingMemo serves "
+                                          "one sequence: track without a memo, or switch the choice off")
     kept_traces = {True: [], False: []}
-    res = {out: run(s, kept_traces[out] if traces is not None else None) for out, s in ((True, seq), (False, as_given))}
-    camera_out = res[True]["id"].nunique() < res[False]["id"].nunique()
+    res = {out: run(s, kept_traces[out] if traces is not None else None) for out, s in ((True, seq), (False, without_camera(seq)))}
+    camera_out = camera_joins(seq, res[True], res[False])
     if traces is not None: traces.extend(kept_traces[camera_out])
     return res[camera_out], camera_out
 
@@ -379,12 +392,16 @@ def upper_bound_tracks(model: LgmotNet, seq: PreparedSequence, cfg: Config, devi
                        traces: list | None = None) -> dict[str, pd.DataFrame]:
     """Result rows of `seq` under each decision regime: "model", "gt@<l>" for every level the model uses (ground
     truth at level l only) and "oracle" (ground truth at every level); only "model" without gt. `traces` receives
-    the model run's clip traces."""
+    the model run's clip traces. With `graph.level0_camera_select` the model run chooses the camera, and every regime
+    tracks what it chose, so a regime differs from the model in its decisions alone."""
     depth = inference_depth(model, cfg)
-    out = {"model": track_sequence(model, seq, cfg, device=device, traces=traces)}
+    rows, camera_out = track_choosing_camera(model, seq, cfg, device=device, traces=traces)
+    out = {"model": rows}
     if (seq.dets["id"] >= 0).any():
-        for level in range(depth): out[f"gt@{level}"] = track_sequence(model, seq, cfg, device=device, gt_levels=(level,))
-        out["oracle"] = track_sequence(model, seq, cfg, device=device, gt_levels=tuple(range(depth)))
+        chosen = seq if camera_out else without_camera(seq)
+        fixed = dataclasses.replace(cfg, graph=dataclasses.replace(cfg.graph, level0_camera_select=False))
+        for level in range(depth): out[f"gt@{level}"] = track_sequence(model, chosen, fixed, device=device, gt_levels=(level,))
+        out["oracle"] = track_sequence(model, chosen, fixed, device=device, gt_levels=tuple(range(depth)))
     return out
 
 # %% ../nbs/10_track.ipynb #5a1f0c21
