@@ -10,6 +10,9 @@ TORCH := torch==2.13.0
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export LGMOT_PROGRESS ?= 0
+# torch's OpenMP threads wait passively: the notebook tests run two kernels at once on two cores, and spinning
+# threads slow each other down many times over (lgmot.core sets the same default)
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: demo test install browser clean-check export-check nbtest pytest lint clean
 

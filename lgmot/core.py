@@ -10,6 +10,11 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 if typing.TYPE_CHECKING: import torch
+# torch's OpenMP threads spin while they wait for each other. Beside another busy process they spin against it:
+# tracking MOT17-02 took 53 s with 2 threads instead of 1.5 s on this 2-core machine while one training run held a
+# core. Waiting passively removes that. It is read when torch loads, so it is set here: the command line, and the
+# run notebooks it starts, load this module first. A user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # %% auto #0
 __all__ = ['PRESETS', 'TINY_OVERRIDES', 'LgmotError', 'DataConfig', 'GraphConfig', 'ModelConfig', 'LanguageConfig', 'TrainConfig',

@@ -8,6 +8,8 @@ own fixtures (`lgmot.core.tiny_config` / `TINY_OVERRIDES`, `lgmot.hierarchy.toy_
 import os
 from pathlib import Path
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads, as lgmot.core sets it (see there)
+
 import pytest
 import torch
 

@@ -104,7 +104,7 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     assert (slow_rep["settings_of_fps"], slow_rep["level_thresholds"]) == (10.0, rows[2][4:])
     # the record says how far the camera moved and whether level 0 took its motion out (graph.level0_camera_gate)
     for gate, out in ((0.0, True), (3.0, False)):   # MOT17-09's camera is still: well under 3 heights per second
-        over = ["graph.level0_camera=true", f"graph.level0_camera_gate={gate}"]
+        over = ["graph.level0_camera=true", f"graph.level0_camera_gate={gate}", "graph.level0_camera_select=false"]
         with pytest.warns(UserWarning, match="the model learnt from MOT17-09"):
             cam = track_dataset(mot17_full, tmp_path / f"out-cam{gate}", seqs=["MOT17-09"], overrides=over)["sequences"]["MOT17-09"]
         assert cam["camera_out"] is out and 0 < cam["camera_speed"] < 1.5, cam
@@ -113,10 +113,12 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     assert [r[0] for r in box_rows] == [22.5, 11.25, 7.5]
     track = record["config"]["track"]
     assert box_rows[0][4:] == track["level_thresholds_box_input"] and box_rows[0][2:4] == (track["stitch_box_input"] or track["stitch"] or [0.0, 0.0])
-    # level 0 takes the camera's motion out of given boxes from the calibrated speed on, never out of detector output
+    # the calibrated gates let every sequence choose the camera by whether taking its motion out joins tracks
+    # (lgmot.track.camera_joins); on MOT17-09 it joins nothing, so the boxes as given are kept
     graph = record["config"]["graph"]
-    assert graph["level0_camera"] and graph["level0_camera_gate"] == float("inf") and 0 < graph["level0_camera_gate_box_input"] < 1
-    assert record["sequences"]["MOT17-09"]["camera_out"] is False
+    assert graph["level0_camera"] and graph["level0_camera_select"] is True
+    assert graph["level0_camera_gate"] == graph["level0_camera_gate_box_input"] == 0.0
+    assert record["sequences"]["MOT17-09"]["camera_out"] is False and record["sequences"]["MOT17-09"]["camera_speed"] > 0
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):

@@ -132,7 +132,8 @@ def part_startup():
     out["import_lgmot_track_s"] = _wall([sys.executable, "-c", "import lgmot.track"])
     out["lgmot_over_bytetrack"] = round(out["lgmot_track_s"] / out["bytetrack_s"], 2)
     tracked = json.loads((d / "out0" / "track.json").read_text())["sequences"]["MOT17-02"]
-    out["lgmot_association_fps"] = tracked["fps"]
+    out["lgmot_association_fps"] = tracked["fps"]   # both passes where the camera is chosen by graph.level0_camera_select
+    out["camera_out"], out["camera_select"] = tracked["camera_out"], json.loads((d / "out0" / "track.json").read_text())["config"]["graph"]["level0_camera_select"]
     return out
 
 def part_appearance():
