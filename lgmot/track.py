@@ -503,6 +503,8 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
                                          "level_thresholds": [level_threshold(seq_cfg, l) for l in range(cfg.graph.depth)],
                                          "settings_of_fps": settings_fps(seq, cfg),
                                          "camera_speed": seq.camera_speed, "camera_out": camera_out,
+                                         # graph.level0_camera_select tracked it both ways: `seconds` and `fps` count both
+                                         "tracked_twice": "shift_x" in seq.dets.columns and seq_cfg.graph.level0_camera_select,
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

@@ -34,6 +34,9 @@ def test_synth_train_track_eval_from_the_command_line(tmp_path):
     r = lgmot("track", "--data", str(data / "SYNTH" / "test"), "--out", str(tmp_path / "res-shipped"))
     assert r.returncode == 0, r.stderr
     assert "shipped model 'real-geometry' (trained on real trajectories; 1 of 1 sequences have all their frames" in r.stderr
+    # it chooses the camera per sequence by tracking both ways (graph.level0_camera_select), and says so beside the fps
+    rec = json.loads((tmp_path / "res-shipped" / "track.json").read_text())["sequences"]["street-002"]
+    assert rec["tracked_twice"] is True and "street-002:" in r.stdout and "tracked twice to choose the camera" in r.stdout
     r = lgmot("eval", "--gt", str(data / "SYNTH" / "test"), "--results", f"mine={tmp_path / 'res'}",
               "--peers", "bytetrack", "--distractors", "none", "--json-out", str(tmp_path / "m.json"))
     assert r.returncode == 0, r.stderr

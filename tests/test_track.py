@@ -107,7 +107,7 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
         over = ["graph.level0_camera=true", f"graph.level0_camera_gate={gate}", "graph.level0_camera_select=false"]
         with pytest.warns(UserWarning, match="the model learnt from MOT17-09"):
             cam = track_dataset(mot17_full, tmp_path / f"out-cam{gate}", seqs=["MOT17-09"], overrides=over)["sequences"]["MOT17-09"]
-        assert cam["camera_out"] is out and 0 < cam["camera_speed"] < 1.5, cam
+        assert cam["camera_out"] is out and 0 < cam["camera_speed"] < 1.5 and cam["tracked_twice"] is False, cam
     # given boxes have rows of their own; the one nearest 20-30 fps holds the plain given-box settings
     box_rows = record["config"]["track"]["by_frame_rate_box_input"]
     assert [r[0] for r in box_rows] == [22.5, 11.25, 7.5]
@@ -119,6 +119,7 @@ def test_shipped_model_loads_and_tracks_without_frames(mot17_full, tmp_path):
     assert graph["level0_camera"] and graph["level0_camera_select"] is True
     assert graph["level0_camera_gate"] == graph["level0_camera_gate_box_input"] == 0.0
     assert record["sequences"]["MOT17-09"]["camera_out"] is False and record["sequences"]["MOT17-09"]["camera_speed"] > 0
+    assert record["sequences"]["MOT17-09"]["tracked_twice"] is True   # its fps counts both passes
 
 
 def test_shipped_models_by_name(mot17_full, tmp_path):
