@@ -654,6 +654,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.track._memo_context': ('track.html#_memo_context', 'lgmot/track.py'),
                              'lgmot.track.camera_joins': ('track.html#camera_joins', 'lgmot/track.py'),
                              'lgmot.track.choose_shipped_model': ('track.html#choose_shipped_model', 'lgmot/track.py'),
+                             'lgmot.track.chooses_camera': ('track.html#chooses_camera', 'lgmot/track.py'),
                              'lgmot.track.config_for_input': ('track.html#config_for_input', 'lgmot/track.py'),
                              'lgmot.track.decide_shared_chunks': ('track.html#decide_shared_chunks', 'lgmot/track.py'),
                              'lgmot.track.default_model_path': ('track.html#default_model_path', 'lgmot/track.py'),

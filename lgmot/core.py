@@ -71,7 +71,7 @@ class GraphConfig:
                                     # heights per second (lgmot.data.mot.camera_speed; inf: never); calibration chooses it
     level0_camera_gate_box_input: float = -1.0   # the same for given boxes; < 0: as level0_camera_gate
     level0_camera_select: bool = False   # where a gate takes the camera's motion out, track the sequence both ways and
-                                    # keep it out only where that leaves fewer tracks (lgmot.track.track_choosing_camera)
+                                    # keep it out only where that joins tracks (lgmot.track.camera_joins)
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)

@@ -23,9 +23,9 @@ from .model import LgmotNet
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'track_clips', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks',
            'stitch_tracks', 'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps',
            'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'track_assignments', 'track_sequence',
-           'without_camera', 'camera_joins', 'track_choosing_camera', 'upper_bound_tracks', 'shipped_model_path',
-           'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model', 'load_tracker',
-           'prepare_for_tracking', 'track_dataset']
+           'chooses_camera', 'without_camera', 'camera_joins', 'track_choosing_camera', 'upper_bound_tracks',
+           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
+           'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -352,6 +352,10 @@ def track_sequence(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, o
     `track_assignments`."""
     return track_choosing_camera(model, seq, cfg, oracle, device, timings, gt_levels, traces, share_chunks, memo)[0]
 
+def chooses_camera(seq: PreparedSequence, cfg: Config) -> bool:
+    "Whether `track_choosing_camera` tracks `seq` both ways: the gate took the camera out and `cfg` asks for the choice."
+    return "shift_x" in seq.dets.columns and bool(cfg.graph.level0_camera_select)
+
 def without_camera(seq: PreparedSequence) -> PreparedSequence:
     "`seq` with level 0's camera columns (`shift_x`, `shift_y`, added by `prepare_sequence`) removed: the boxes as given."
     return dataclasses.replace(seq, dets=seq.dets.drop(columns=["shift_x", "shift_y"], errors="ignore"))
@@ -377,8 +381,7 @@ def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Co
     def run(s: PreparedSequence, trace: list | None) -> pd.DataFrame:
         track_of_det = track_assignments(model, s, cfg, oracle, device, timings, gt_levels, trace, share_chunks, memo)
         return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
-    camera_out = "shift_x" in seq.dets.columns
-    if not (camera_out and cfg.graph.level0_camera_select): return run(seq, traces), camera_out
+    if not chooses_camera(seq, cfg): return run(seq, traces), "shift_x" in seq.dets.columns
     if memo is not None: raise LgmotError("graph.level0_camera_select tracks a sequence twice, and a TrackingMemo serves "
                                           "one sequence: track without a memo, or switch the choice off")
     kept_traces = {True: [], False: []}
@@ -504,7 +507,7 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
                                          "settings_of_fps": settings_fps(seq, cfg),
                                          "camera_speed": seq.camera_speed, "camera_out": camera_out,
                                          # graph.level0_camera_select tracked it both ways: `seconds` and `fps` count both
-                                         "tracked_twice": "shift_x" in seq.dets.columns and seq_cfg.graph.level0_camera_select,
+                                         "tracked_twice": chooses_camera(seq, seq_cfg),
                                          "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

@@ -214,7 +214,7 @@ def test_real_geometry_recipe_notebook(tmp_path):
     graph = load_model(m["model"])[1].graph
     assert m["calibrated_camera"] is True and (graph.camera_gate(False), graph.camera_gate(True)) == (m["camera_gate"], m["camera_gate_box_input"])
     assert graph.level0_camera == m["level0_camera"] == (min(m["camera_gate"], m["camera_gate_box_input"]) < float("inf"))
-    assert m["camera_select"] is True and graph.level0_camera_select is True   # the camera out only where it leaves fewer tracks
+    assert m["camera_select"] is True and graph.level0_camera_select is True   # the camera out only where it joins tracks
     lineage = model_trained_on(m["model"])           # the warm start's lineage and the new sequences, both
     assert any(e.startswith("MOT17-09") for e in lineage) and set(m["trained_on"]) <= {e.split("#")[0] for e in lineage}
     # re-calibrating what the recipe trained: nothing is trained, the thresholds go back to 0.5, the weights and lineage stay
