@@ -591,6 +591,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.model.MPN': ('model.html#mpn', 'lgmot/model.py'),
                              'lgmot.model.MPN.__init__': ('model.html#mpn.__init__', 'lgmot/model.py'),
                              'lgmot.model.MPN.forward': ('model.html#mpn.forward', 'lgmot/model.py'),
+                             'lgmot.model.MPN.inference_step': ('model.html#mpn.inference_step', 'lgmot/model.py'),
+                             'lgmot.model.MPN.initial_edge_part': ('model.html#mpn.initial_edge_part', 'lgmot/model.py'),
                              'lgmot.model.MPN.message_step': ('model.html#mpn.message_step', 'lgmot/model.py'),
                              'lgmot.model.ModelOutput': ('model.html#modeloutput', 'lgmot/model.py'),
                              'lgmot.model.count_parameters': ('model.html#count_parameters', 'lgmot/model.py'),
