@@ -669,6 +669,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.track.load_tracker': ('track.html#load_tracker', 'lgmot/track.py'),
                              'lgmot.track.merge_clip': ('track.html#merge_clip', 'lgmot/track.py'),
                              'lgmot.track.model_file': ('track.html#model_file', 'lgmot/track.py'),
+                             'lgmot.track.one_intra_op_thread': ('track.html#one_intra_op_thread', 'lgmot/track.py'),
                              'lgmot.track.postprocess_tracks': ('track.html#postprocess_tracks', 'lgmot/track.py'),
                              'lgmot.track.prepare_for_tracking': ('track.html#prepare_for_tracking', 'lgmot/track.py'),
                              'lgmot.track.results_frame': ('track.html#results_frame', 'lgmot/track.py'),

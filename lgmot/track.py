@@ -5,7 +5,8 @@ result files, the oracle and hybrid upper bounds, and the shipped default model.
 
 # %% ../nbs/10_track.ipynb #add3c010
 from __future__ import annotations
-import dataclasses, json, math, sys, time, warnings
+import contextlib, dataclasses, json, math, sys, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -22,10 +23,10 @@ from .model import LgmotNet
 # %% auto #0
 __all__ = ['SHIPPED_MODELS', 'track_clip', 'track_clips', 'drop_short_tracks', 'interpolate_tracks', 'postprocess_tracks',
            'stitch_tracks', 'merge_clip', 'frame_rate_row', 'kind_settings', 'config_for_input', 'settings_fps',
-           'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'track_assignments', 'track_sequence',
-           'chooses_camera', 'without_camera', 'camera_joins', 'track_choosing_camera', 'upper_bound_tracks',
-           'shipped_model_path', 'default_model_path', 'model_file', 'has_all_frames', 'choose_shipped_model',
-           'load_tracker', 'prepare_for_tracking', 'track_dataset']
+           'fills_gaps', 'span_windows', 'decide_shared_chunks', 'results_frame', 'one_intra_op_thread',
+           'track_assignments', 'track_sequence', 'chooses_camera', 'without_camera', 'camera_joins',
+           'track_choosing_camera', 'upper_bound_tracks', 'shipped_model_path', 'default_model_path', 'model_file',
+           'has_all_frames', 'choose_shipped_model', 'load_tracker', 'prepare_for_tracking', 'track_dataset']
 
 # %% ../nbs/10_track.ipynb #7824bd02
 @torch.no_grad()
@@ -300,6 +301,18 @@ def _memo_context(model, cfg: Config, oracle: bool, gt_levels, device) -> tuple:
     for k in _POSTPROCESS_AND_THRESHOLDS: c["track"].pop(k, None)
     return (model, bool(oracle), tuple(sorted(gt_levels)), str(device), json.dumps(c, sort_keys=True, default=str))
 
+@contextlib.contextmanager
+def one_intra_op_thread():
+    """Torch's intra-op threads set to 1 while tracking, and restored after; yields how many there were. Tracking's
+    operations are small (hundreds to tens of thousands of rows of 16 to 80 values). With OpenMP's passive waiting
+    (`lgmot.core`) a second intra-op thread made a pass 1.4-2.3x slower on this 2-core CPU (MOT17-11, a DanceTrack
+    and a SportsMOT sequence), and with spinning it gained only 10-20%. Passes that share nothing run side by side
+    instead (`track_choosing_camera`)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try: yield before
+    finally: torch.set_num_threads(before)
+
 def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config, oracle: bool = False, device="cpu",
                       timings: dict | None = None, gt_levels=(), traces: list | None = None,
                       share_chunks: bool = True, memo: TrackingMemo | None = None) -> np.ndarray:
@@ -317,28 +330,29 @@ def track_assignments(model: LgmotNet | None, seq: PreparedSequence, cfg: Config
     track_of_det = np.full(n_all, -1, dtype=np.int64)
     frame_of_det = np.zeros(n_all, dtype=np.int64); frame_of_det[d["det_id"].to_numpy()] = d["frame"].to_numpy()
     frames = np.unique(d["frame"].to_numpy())
-    t0 = time.perf_counter()
-    if len(frames) >= 2:
-        windows = overlapping_windows(int(frames.min()), int(frames.max()), cfg.graph.frames_per_graph,
-                                      cfg.track.clip_overlap, frames=frames)
-        kept = memo is not None
-        if kept and not share_chunks: raise LgmotError("track_assignments: a memo needs share_chunks=True")
-        if kept: memo.bind(seq, _memo_context(model, cfg, oracle, gt_levels, device))
-        memo = (memo if kept else TrackingMemo()) if share_chunks else None
-        ahead = (memo is not None and model is not None and not oracle and not gt_levels and traces is None
-                 and cfg.track.batch_detections > 0)
-        next_id, last, i, bar = 0, int(frames.min()) - 1, 0, progress(total=len(windows), desc=f"track {seq.name}")
-        while i < len(windows):
-            if memo is not None and not kept:   # a chunk before the clip never returns
-                memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= windows[i][0]}
-            group = decide_shared_chunks(model, seq, windows[i:], cfg, memo, device) if ahead else windows[i:i + 1]
-            if len(group) > 1: assigned = track_clips(model, [Clip(seq, a, b) for a, b in group], cfg, memo, device)
-            else: assigned = [track_clip(model, Clip(seq, *group[0]), cfg, oracle, device, gt_levels, traces, memo)]
-            for (a, b), (det_ids, labels) in zip(group, assigned):
-                next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
-                last = max(last, b)
-            i += len(group); bar.update(len(group))
-        bar.close()
+    with one_intra_op_thread():
+        t0 = time.perf_counter()
+        if len(frames) >= 2:
+            windows = overlapping_windows(int(frames.min()), int(frames.max()), cfg.graph.frames_per_graph,
+                                          cfg.track.clip_overlap, frames=frames)
+            kept = memo is not None
+            if kept and not share_chunks: raise LgmotError("track_assignments: a memo needs share_chunks=True")
+            if kept: memo.bind(seq, _memo_context(model, cfg, oracle, gt_levels, device))
+            memo = (memo if kept else TrackingMemo()) if share_chunks else None
+            ahead = (memo is not None and model is not None and not oracle and not gt_levels and traces is None
+                     and cfg.track.batch_detections > 0)
+            next_id, last, i, bar = 0, int(frames.min()) - 1, 0, progress(total=len(windows), desc=f"track {seq.name}")
+            while i < len(windows):
+                if memo is not None and not kept:   # a chunk before the clip never returns
+                    memo.chunks = {k: v for k, v in memo.chunks.items() if k[0] >= windows[i][0]}
+                group = decide_shared_chunks(model, seq, windows[i:], cfg, memo, device) if ahead else windows[i:i + 1]
+                if len(group) > 1: assigned = track_clips(model, [Clip(seq, a, b) for a, b in group], cfg, memo, device)
+                else: assigned = [track_clip(model, Clip(seq, *group[0]), cfg, oracle, device, gt_levels, traces, memo)]
+                for (a, b), (det_ids, labels) in zip(group, assigned):
+                    next_id = merge_clip(track_of_det, frame_of_det, det_ids, labels, last, next_id)
+                    last = max(last, b)
+                i += len(group); bar.update(len(group))
+            bar.close()
     if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
     return track_of_det
 
@@ -377,15 +391,25 @@ def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Co
     out only where that joins what the boxes as given left apart (`camera_joins`); a tie keeps the boxes as given.
     Where the camera's motion helps (a fast pan), it joins fragments of one person that a pan tore apart; where it only
     seems to (dancers moving in step read as a pan), it swaps identities without joining anything, and the count does
-    not fall. `timings` counts both runs; `traces` receives the kept run's."""
-    def run(s: PreparedSequence, trace: list | None) -> pd.DataFrame:
-        track_of_det = track_assignments(model, s, cfg, oracle, device, timings, gt_levels, trace, share_chunks, memo)
+    not fall. The two runs share nothing: on the CPU, where torch has 2 threads or more, they run side by side, one
+    intra-op thread each (`one_intra_op_thread`), and give the tracks they give one after the other. `timings` gets the
+    wall time of both; `traces` receives the kept run's."""
+    def run(s: PreparedSequence, trace: list | None, times: dict | None = None) -> pd.DataFrame:
+        track_of_det = track_assignments(model, s, cfg, oracle, device, times, gt_levels, trace, share_chunks, memo)
         return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
-    if not chooses_camera(seq, cfg): return run(seq, traces), "shift_x" in seq.dets.columns
+    if not chooses_camera(seq, cfg): return run(seq, traces, timings), "shift_x" in seq.dets.columns
     if memo is not None: raise LgmotError("graph.level0_camera_select tracks a sequence twice, and a TrackingMemo serves "
                                           "one sequence: track without a memo, or switch the choice off")
     kept_traces = {True: [], False: []}
-    res = {out: run(s, kept_traces[out] if traces is not None else None) for out, s in ((True, seq), (False, without_camera(seq)))}
+    ways = ((True, seq), (False, without_camera(seq)))
+    def one_way(way): return run(way[1], kept_traces[way[0]] if traces is not None else None)
+    t0 = time.perf_counter()
+    with one_intra_op_thread() as threads:
+        if torch.device(device).type == "cpu" and threads >= 2:
+            with ThreadPoolExecutor(2, thread_name_prefix="lgmot-camera") as pool: rows = list(pool.map(one_way, ways))
+        else: rows = [one_way(w) for w in ways]
+    if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
+    res = {out: r for (out, _), r in zip(ways, rows)}
     camera_out = camera_joins(seq, res[True], res[False])
     if traces is not None: traces.extend(kept_traces[camera_out])
     return res[camera_out], camera_out
