@@ -17,9 +17,10 @@ from ..core import LgmotError, atomic_write
 # %% auto #0
 __all__ = ['PREPARED_COLUMNS', 'GT_MATCH_CLASSES', 'SYNTH_DOMAINS', 'SPLITS', 'DataWarning', 'SeqInfo', 'read_seqinfo',
            'write_seqinfo', 'read_det_file', 'read_gt_file', 'read_result_file', 'write_mot_txt', 'clamp_boxes',
-           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'camera_shift',
-           'camera_speed', 'is_box_input', 'Sequence', 'load_sequence', 'write_frame_range', 'split_in_time', 'Split',
-           'get_split', 'split_sequences', 'find_sequences', 'write_seqmap', 'read_seqmap']
+           'prepare_detections', 'iou_matrix', 'prepare_gt', 'assign_gt_ids', 'repeated_frames', 'group_medians',
+           'within_groups', 'camera_shift', 'camera_speed', 'is_box_input', 'Sequence', 'load_sequence',
+           'write_frame_range', 'split_in_time', 'Split', 'get_split', 'split_sequences', 'find_sequences',
+           'write_seqmap', 'read_seqmap']
 
 # %% ../../nbs/01_data.mot.ipynb #481d96b3
 class DataWarning(UserWarning):
@@ -491,6 +492,23 @@ def repeated_frames(dets: pd.DataFrame, min_dets: int = 3) -> np.ndarray:
                     dtype=np.int64)
 
 # %% ../../nbs/01_data.mot.ipynb #09985b33
+def group_medians(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    "(n_groups,) `np.median` of `values` (V,) in each of `groups` (V,) int, the same value bit for bit; NaN where empty."
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    count = np.bincount(g, minlength=n_groups)
+    start = np.cumsum(count) - count
+    out = np.full(n_groups, np.nan)
+    has = count > 0
+    lo, hi = start[has] + (count[has] - 1) // 2, start[has] + count[has] // 2
+    out[has] = np.where(lo == hi, v[lo], (v[lo] + v[hi]) / 2)
+    return out
+
+def within_groups(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Members of groups of `sizes` (G,) laid end to end: each one's group and its index in the group (both (sizes.sum(),))."
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    return group, np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
 def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float = 0.3, min_support: float = 0.5,
                  min_votes: int = 3, near_best: float = 0.8) -> pd.DataFrame:
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
@@ -506,29 +524,60 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
     cy = (dets["top"] + dets["height"] / 2).to_numpy(np.float64)[order]
     h = dets["height"].to_numpy(np.float64)[order]
     bounds = np.searchsorted(f, np.r_[frames, frames[-1] + 1])
-    steps, prev = np.zeros((len(frames), 2)), np.zeros(2)
-    for k in range(1, len(frames)):
-        a, b = slice(bounds[k - 1], bounds[k]), slice(bounds[k], bounds[k + 1])
-        similar = np.abs(np.log(h[b][None, :] / h[a][:, None])) < max_size_change
-        dx, dy = (cx[b][None, :] - cx[a][:, None])[similar], (cy[b][None, :] - cy[a][:, None])[similar]
-        if not len(dx): prev = np.zeros(2); continue   # no pair of similar height: no step
-        cell = radius * np.median(np.r_[h[a], h[b]])
-        ix, iy = np.floor(dx / cell).astype(np.int64), np.floor(dy / cell).astype(np.int64)
-        origin = np.array([ix.min() - 1, iy.min() - 1])
-        ix, iy = ix - origin[0], iy - origin[1]                        # cells from 1, so that every neighbour key is >= 0
-        width = int(iy.max()) + 2
-        keys, counts = np.unique(ix * width + iy, return_counts=True)
-        score = np.zeros(len(keys), dtype=np.int64)
-        for offset in (-width - 1, -width, -width + 1, -1, 0, 1, width - 1, width, width + 1):   # the cell and its 8 neighbours
-            at = np.clip(np.searchsorted(keys, keys + offset), 0, len(keys) - 1)
-            score += np.where(keys[at] == keys + offset, counts[at], 0)
-        if score.max() < max(min_votes, min_support * min(a.stop - a.start, b.stop - b.start)):
-            prev = np.zeros(2); continue   # no motion most detections share: leave this step at 0
-        cells = np.stack([keys // width, keys % width], 1)
-        near = cells[score >= near_best * score.max()]
-        pick = near[np.argmin(np.linalg.norm((near + origin + 0.5) * cell - prev, axis=1))]
-        agree = (np.abs(ix - pick[0]) <= 1) & (np.abs(iy - pick[1]) <= 1)
-        steps[k] = prev = np.array([np.median(dx[agree]), np.median(dy[agree])])
+    K = len(frames)
+    per_frame = np.diff(bounds)
+    # step k (1..K-1) pairs each detection i of frame k-1 with each j of frame k, i-major: one frame pair's mask
+    n_a, n_b = np.r_[0, per_frame[:-1]], np.r_[0, per_frame[1:]]
+    step, t = within_groups(n_a * n_b)
+    i = bounds[np.maximum(step - 1, 0)] + t // np.maximum(n_b[step], 1)
+    j = bounds[step] + t % np.maximum(n_b[step], 1)
+    similar = np.abs(np.log(h[j] / h[i])) < max_size_change
+    step, i, j = step[similar], i[similar], j[similar]
+    dx, dy = cx[j] - cx[i], cy[j] - cy[i]
+    voted = np.bincount(step, minlength=K) > 0
+    # the grid of step k: `radius` x the median height of frames k-1 and k (each frame's heights serve two steps)
+    frame_of = np.repeat(np.arange(K), per_frame)
+    both = np.r_[frame_of, frame_of + 1]
+    cell = radius * group_medians(np.r_[h, h][both < K], both[both < K], K)
+    ix, iy = np.floor(dx / cell[step]).astype(np.int64), np.floor(dy / cell[step]).astype(np.int64)
+    first = np.searchsorted(step, np.flatnonzero(voted))
+    ox, oy, width = np.zeros(K, np.int64), np.zeros(K, np.int64), np.zeros(K, np.int64)
+    if len(first):
+        ox[voted], oy[voted] = np.minimum.reduceat(ix, first) - 1, np.minimum.reduceat(iy, first) - 1
+    ix, iy = ix - ox[step], iy - oy[step]                      # cells from 1, so that every neighbour key is >= 0
+    if len(first): width[voted] = np.maximum.reduceat(iy, first) + 2
+    local = ix * width[step] + iy
+    span = int(local.max() + width.max() + 2) if len(local) else 1   # keys of one step never reach the next's
+    keys, counts = np.unique(step * span + local, return_counts=True)
+    key_step, key_local = keys // span, keys % span
+    w = width[key_step]
+    score = np.zeros(len(keys), dtype=np.int64)
+    for off_x in (-1, 0, 1):
+        for off_y in (-1, 0, 1):
+            target = keys + off_x * w + off_y
+            at = np.clip(np.searchsorted(keys, target), 0, len(keys) - 1)
+            score += np.where(keys[at] == target, counts[at], 0)
+    best = np.zeros(K, np.int64)
+    if len(keys): best[voted] = np.maximum.reduceat(score, np.searchsorted(key_step, np.flatnonzero(voted)))
+    moving = voted & (best >= np.maximum(min_votes, min_support * np.minimum(n_a, n_b)))
+    near = moving[key_step] & (score >= near_best * best[key_step])
+    c_step, c_x, c_y = key_step[near], key_local[near] // w[near], key_local[near] % w[near]
+    n_cand = np.bincount(c_step, minlength=K)
+    # each candidate's step: the medians of the pairs that agree with it (its cell or a neighbour)
+    pair_of, nth = within_groups(n_cand[step])
+    cand = (np.cumsum(n_cand) - n_cand)[step[pair_of]] + nth
+    agree = (np.abs(ix[pair_of] - c_x[cand]) <= 1) & (np.abs(iy[pair_of] - c_y[cand]) <= 1)
+    med_x = group_medians(dx[pair_of[agree]], cand[agree], len(c_step))
+    med_y = group_medians(dy[pair_of[agree]], cand[agree], len(c_step))
+    centre = (np.stack([c_x, c_y], 1) + np.stack([ox[c_step], oy[c_step]], 1) + 0.5) * cell[c_step][:, None]
+    steps = np.zeros((K, 2))
+    one = n_cand[c_step] == 1
+    steps[c_step[one], 0], steps[c_step[one], 1] = med_x[one], med_y[one]
+    c_bounds = np.cumsum(n_cand) - n_cand
+    for k in np.flatnonzero(n_cand > 1):   # several cells nearly as good: the one nearest the previous step wins
+        sl = slice(c_bounds[k], c_bounds[k] + n_cand[k])
+        pick = c_bounds[k] + np.argmin(np.linalg.norm(centre[sl] - steps[k - 1], axis=1))
+        steps[k] = med_x[pick], med_y[pick]
     return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
 
 # %% ../../nbs/01_data.mot.ipynb #1fac2872
