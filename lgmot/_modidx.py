@@ -112,6 +112,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lgmot.data.mot.Sequence.name': ('data.mot.html#sequence.name', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot.Split': ('data.mot.html#split', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot._build_splits': ('data.mot.html#_build_splits', 'lgmot/data/mot.py'),
+                                'lgmot.data.mot._camera_steps': ('data.mot.html#_camera_steps', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot._child_dir': ('data.mot.html#_child_dir', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot._empty_table': ('data.mot.html#_empty_table', 'lgmot/data/mot.py'),
                                 'lgmot.data.mot._fmt': ('data.mot.html#_fmt', 'lgmot/data/mot.py'),

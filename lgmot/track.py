@@ -393,7 +393,7 @@ def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Co
     seems to (dancers moving in step read as a pan), it swaps identities without joining anything, and the count does
     not fall. The two runs share nothing: on the CPU, where torch has 2 threads or more, they run side by side, one
     intra-op thread each (`one_intra_op_thread`), and give the tracks they give one after the other. `timings` gets the
-    wall time of both; `traces` receives the kept run's."""
+    wall time of both runs' association (`track_assignments`); `traces` receives the kept run's."""
     def run(s: PreparedSequence, trace: list | None, times: dict | None = None) -> pd.DataFrame:
         track_of_det = track_assignments(model, s, cfg, oracle, device, times, gt_levels, trace, share_chunks, memo)
         return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
@@ -402,14 +402,16 @@ def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Co
                                           "one sequence: track without a memo, or switch the choice off")
     kept_traces = {True: [], False: []}
     ways = ((True, seq), (False, without_camera(seq)))
-    def one_way(way): return run(way[1], kept_traces[way[0]] if traces is not None else None)
+    def one_way(way):
+        return track_assignments(model, way[1], cfg, oracle, device, None, gt_levels,
+                                 kept_traces[way[0]] if traces is not None else None, share_chunks, memo)
     t0 = time.perf_counter()
     with one_intra_op_thread() as threads:
         if torch.device(device).type == "cpu" and threads >= 2:
-            with ThreadPoolExecutor(2, thread_name_prefix="lgmot-camera") as pool: rows = list(pool.map(one_way, ways))
-        else: rows = [one_way(w) for w in ways]
+            with ThreadPoolExecutor(2, thread_name_prefix="lgmot-camera") as pool: assigned = list(pool.map(one_way, ways))
+        else: assigned = [one_way(w) for w in ways]
     if timings is not None: timings["seconds"] = timings.get("seconds", 0.0) + time.perf_counter() - t0
-    res = {out: r for (out, _), r in zip(ways, rows)}
+    res = {out: results_frame(s, track_of_det, cfg) for (out, s), track_of_det in zip(ways, assigned)}
     camera_out = camera_joins(seq, res[True], res[False])
     if traces is not None: traces.extend(kept_traces[camera_out])
     return res[camera_out], camera_out

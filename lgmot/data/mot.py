@@ -510,12 +510,13 @@ def within_groups(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return group, np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float = 0.3, min_support: float = 0.5,
-                 min_votes: int = 3, near_best: float = 0.8) -> pd.DataFrame:
+                 min_votes: int = 3, near_best: float = 0.8, pairs_per_block: int = 1_000_000) -> pd.DataFrame:
     """(frame, shift_x, shift_y) for every frame of `dets` (frame, left, top, width, height): the cumulative motion, in
     pixels, that the whole picture made from the first frame on, estimated by the displacement most detection pairs of
     consecutive frames share (similar heights only, voted on a grid of `radius` heights, kept when `min_support` of the
     detections and at least `min_votes` pairs agree, the candidate nearest the previous step among those within
-    `near_best` of the best). The first frame's shift is 0."""
+    `near_best` of the best). The first frame's shift is 0. The steps are estimated in blocks of about
+    `pairs_per_block` detection pairs (about 150 MB of working arrays), so that memory stays bounded on crowds."""
     frames = np.sort(dets["frame"].unique())
     if len(frames) == 0: return pd.DataFrame({"frame": frames, "shift_x": np.zeros(0), "shift_y": np.zeros(0)})
     order = np.argsort(dets["frame"].to_numpy(), kind="stable")
@@ -526,19 +527,30 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
     bounds = np.searchsorted(f, np.r_[frames, frames[-1] + 1])
     K = len(frames)
     per_frame = np.diff(bounds)
+    # the grid of step k: `radius` x the median height of frames k-1 and k (each frame's heights serve two steps)
+    frame_of = np.repeat(np.arange(K), per_frame)
+    both = np.r_[frame_of, frame_of + 1]
+    cell = radius * group_medians(np.r_[h, h][both < K], both[both < K], K)
     # step k (1..K-1) pairs each detection i of frame k-1 with each j of frame k, i-major: one frame pair's mask
     n_a, n_b = np.r_[0, per_frame[:-1]], np.r_[0, per_frame[1:]]
-    step, t = within_groups(n_a * n_b)
+    pairs = n_a * n_b
+    block_of = np.cumsum(pairs) // max(int(pairs_per_block), 1)
+    steps = np.zeros((K, 2))
+    for block in np.unique(block_of):
+        _camera_steps(steps, np.where(block_of == block, pairs, 0), bounds, cx, cy, h, cell, n_a, n_b,
+                      max_size_change, min_support, min_votes, near_best)
+    return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
+
+def _camera_steps(steps, pairs, bounds, cx, cy, h, cell, n_a, n_b, max_size_change, min_support, min_votes, near_best):
+    "Fill `steps` (K, 2) at the steps whose `pairs` (K,) are not 0, in order: a step can read the one before it."
+    K = len(steps)
+    step, t = within_groups(pairs)
     i = bounds[np.maximum(step - 1, 0)] + t // np.maximum(n_b[step], 1)
     j = bounds[step] + t % np.maximum(n_b[step], 1)
     similar = np.abs(np.log(h[j] / h[i])) < max_size_change
     step, i, j = step[similar], i[similar], j[similar]
     dx, dy = cx[j] - cx[i], cy[j] - cy[i]
     voted = np.bincount(step, minlength=K) > 0
-    # the grid of step k: `radius` x the median height of frames k-1 and k (each frame's heights serve two steps)
-    frame_of = np.repeat(np.arange(K), per_frame)
-    both = np.r_[frame_of, frame_of + 1]
-    cell = radius * group_medians(np.r_[h, h][both < K], both[both < K], K)
     ix, iy = np.floor(dx / cell[step]).astype(np.int64), np.floor(dy / cell[step]).astype(np.int64)
     first = np.searchsorted(step, np.flatnonzero(voted))
     ox, oy, width = np.zeros(K, np.int64), np.zeros(K, np.int64), np.zeros(K, np.int64)
@@ -570,7 +582,6 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
     med_x = group_medians(dx[pair_of[agree]], cand[agree], len(c_step))
     med_y = group_medians(dy[pair_of[agree]], cand[agree], len(c_step))
     centre = (np.stack([c_x, c_y], 1) + np.stack([ox[c_step], oy[c_step]], 1) + 0.5) * cell[c_step][:, None]
-    steps = np.zeros((K, 2))
     one = n_cand[c_step] == 1
     steps[c_step[one], 0], steps[c_step[one], 1] = med_x[one], med_y[one]
     c_bounds = np.cumsum(n_cand) - n_cand
@@ -578,7 +589,6 @@ def camera_shift(dets: pd.DataFrame, radius: float = 0.1, max_size_change: float
         sl = slice(c_bounds[k], c_bounds[k] + n_cand[k])
         pick = c_bounds[k] + np.argmin(np.linalg.norm(centre[sl] - steps[k - 1], axis=1))
         steps[k] = med_x[pick], med_y[pick]
-    return pd.DataFrame({"frame": frames, "shift_x": np.cumsum(steps[:, 0]), "shift_y": np.cumsum(steps[:, 1])})
 
 # %% ../../nbs/01_data.mot.ipynb #1fac2872
 def camera_speed(dets: pd.DataFrame, fps: float, shift: pd.DataFrame | None = None) -> float:
