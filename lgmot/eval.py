@@ -130,6 +130,15 @@ MOT_CLASSES = {"pedestrian": 1, "person_on_vehicle": 2, "car": 3, "bicycle": 4, 
 # distractor mode -> TrackEval benchmark name, which selects its preprocessing
 DISTRACTOR_MODES = {"mot17": "MOT17", "mot16": "MOT16", "mot20": "MOT20", None: "MOT15"}
 
+def _repeats_in_a_frame(ids_per_frame: list[np.ndarray]) -> bool:
+    "Whether an id appears twice in one frame: `ids_per_frame`, one (n_t,) array of whole numbers per frame."
+    sizes = [len(a) for a in ids_per_frame]
+    if not sum(sizes): return False
+    ids = np.concatenate(ids_per_frame).astype(np.int64)
+    frame = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    key = frame * (int(ids.max()) - int(ids.min()) + 1) + (ids - ids.min())
+    return len(np.unique(key)) < len(key)
+
 class _InMemoryMotChallenge(MotChallenge2DBox):
     "TrackEval's MOTChallenge dataset without its files: preprocessing and IoU are TrackEval's, the data is ours."
     def __init__(self, benchmark: str = "MOT17"):
@@ -139,6 +148,14 @@ class _InMemoryMotChallenge(MotChallenge2DBox):
         self.valid_class_numbers = list(MOT_CLASSES.values())
         self.valid_classes, self.class_list = ["pedestrian"], ["pedestrian"]
         self.should_classes_combine = self.use_super_categories = False
+
+    @staticmethod
+    def _check_unique_ids(data: dict, after_preproc: bool = False):
+        """TrackEval's check that no tracker or gt id repeats within a frame (`_BaseDataset._check_unique_ids`), run
+        over all frames at once; where an id repeats, TrackEval's own check runs and raises its own error. Its loop
+        over frames took 18% of evaluating (2.7 of 14.9 s calibrating on two DanceTrack sequences)."""
+        if _repeats_in_a_frame(data["tracker_ids"]) or _repeats_in_a_frame(data["gt_ids"]):
+            _BaseDataset._check_unique_ids(data, after_preproc)
 
     def raw_sequence(self, name: str, gt: pd.DataFrame, res: pd.DataFrame, length: int) -> dict:
         """The dict `_load_raw_file` + `get_raw_seq_data` would build: per-frame arrays for frames 1..length.
