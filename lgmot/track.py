@@ -394,17 +394,15 @@ def track_choosing_camera(model: LgmotNet | None, seq: PreparedSequence, cfg: Co
     not fall. The two runs share nothing: on the CPU, where torch has 2 threads or more, they run side by side, one
     intra-op thread each (`one_intra_op_thread`), and give the tracks they give one after the other. `timings` gets the
     wall time of both runs' association (`track_assignments`); `traces` receives the kept run's."""
-    def run(s: PreparedSequence, trace: list | None, times: dict | None = None) -> pd.DataFrame:
-        track_of_det = track_assignments(model, s, cfg, oracle, device, times, gt_levels, trace, share_chunks, memo)
-        return results_frame(s, track_of_det, cfg)   # which applies `config_for_input` itself
-    if not chooses_camera(seq, cfg): return run(seq, traces, timings), "shift_x" in seq.dets.columns
+    def assign(s: PreparedSequence, trace: list | None, times: dict | None = None) -> np.ndarray:
+        return track_assignments(model, s, cfg, oracle, device, times, gt_levels, trace, share_chunks, memo)
+    if not chooses_camera(seq, cfg):   # `results_frame` applies `config_for_input` itself
+        return results_frame(seq, assign(seq, traces, timings), cfg), "shift_x" in seq.dets.columns
     if memo is not None: raise LgmotError("graph.level0_camera_select tracks a sequence twice, and a TrackingMemo serves "
                                           "one sequence: track without a memo, or switch the choice off")
     kept_traces = {True: [], False: []}
     ways = ((True, seq), (False, without_camera(seq)))
-    def one_way(way):
-        return track_assignments(model, way[1], cfg, oracle, device, None, gt_levels,
-                                 kept_traces[way[0]] if traces is not None else None, share_chunks, memo)
+    def one_way(way): return assign(way[1], kept_traces[way[0]] if traces is not None else None)
     t0 = time.perf_counter()
     with one_intra_op_thread() as threads:
         if torch.device(device).type == "cpu" and threads >= 2:
