@@ -190,12 +190,20 @@ def test_real_geometry_recipe_notebook(tmp_path):
     over = yaml_list(tiny_overrides("train.batch_size=2", "train.max_iterations=3", spg=False))
     r = lgmot("run", "real_geometry", "-p", "data_roots", yaml_list(map(str, roots)), "-p", "epochs", "1",
               "-p", "overrides", over, "-p", "distractors", "", "-p", "threads", "1", "-p", "holdout_tail", "0.3",
-              "-p", "train_time_strides", "[1, 2]", "--out", str(tmp_path / "rg"))
+              "-p", "train_time_strides", "[1, 2]", "-p", "synth_train", "1", "-p", "synth_frames", "12", "-p", "synth_seed", "9",
+              "--out", str(tmp_path / "rg"))
     assert r.returncode == 0, r.stderr[-3000:]
     m = check_run_folder(tmp_path / "rg", "real_geometry")
     assert len(m["level_thresholds"]) == 2 and Path(m["model"]).exists()
-    # each sequence's head, and a copy of it at every 2nd frame (half the frame rate: 21 frames -> 11)
-    assert sorted(m["trained_on"]) == ["dance-001", "dance-001-every2", "sports-001", "sports-001-every2"], m["trained_on"]
+    # each sequence's head, a copy of it at every 2nd frame (half the frame rate: 21 frames -> 11), and one synthetic
+    # sequence per domain (named like the roots' own: the synthetic default's names)
+    assert sorted(m["trained_on"]) == ["dance-001", "dance-001", "dance-001-every2", "sports-001", "sports-001",
+                                       "sports-001-every2", "street-001"], m["trained_on"]
+    synth = sorted((Path(m["model"]).parent / "synth" / "SYNTH" / "train").iterdir())
+    assert [p.name for p in synth] == ["dance-001", "sports-001", "street-001"]
+    assert [read_seqinfo(p).length for p in synth] == [12, 12, 12] and m["synth_train"] == 1 and m["synth_seed"] == 9
+    # the synthetic sequences train only: calibration scores the two real roots' tails alone
+    assert sorted(m["calibrated_on"]) == ["dance-001", "sports-001"], m["calibrated_on"]
     strides = Path(m["model"]).parent / "strides"
     assert sorted(read_seqinfo(p).length for p in strides.iterdir()) == [11, 11]
     # trained on the first 70% of each sequence's 30 frames, calibrated on the last 30%, which training never saw
