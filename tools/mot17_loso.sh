@@ -5,15 +5,18 @@
 # beside SORT, ByteTrack and OC-SORT on the same detections and the oracle. Neither model ever saw the scored sequence.
 #   tools/mot17_loso.sh OUT MOT17-09|MOT17-11 [EPOCHS]   OUT must not exist; about 45 minutes on a 2-core CPU
 #   THREADS=1 runs each training on one thread (two such scripts side by side on two cores)
+#   RECIPE_ARGS="-p synth_train 2" passes more parameters to the `real-geometry` recipe
 set -euo pipefail
-OUT=${1:?usage: tools/mot17_loso.sh OUT SEQ [EPOCHS]}; HELD=${2:?usage: tools/mot17_loso.sh OUT SEQ [EPOCHS]}; EPOCHS=${3:-10}; THREADS=${THREADS:-2}
+OUT=${1:?usage: tools/mot17_loso.sh OUT SEQ [EPOCHS]}; HELD=${2:?usage: tools/mot17_loso.sh OUT SEQ [EPOCHS]}; EPOCHS=${3:-10}; THREADS=${THREADS:-2}; RECIPE_ARGS=${RECIPE_ARGS:-}
 [ -e "$OUT" ] && { echo "tools/mot17_loso.sh: $OUT exists; runs are never overwritten" >&2; exit 2; }
 LGMOT=${LGMOT:-.venv/bin/lgmot}; DATA=${LGMOT_DATA:-../shared/data}; M17=$DATA/MOT17-full/train
 [ -f "$M17/$HELD/gt/gt.txt" ] || { echo "tools/mot17_loso.sh: $M17/$HELD/gt/gt.txt not found" >&2; exit 2; }
 mkdir -p "$OUT"; git rev-parse HEAD > "$OUT/commit.txt" 2>/dev/null || true
+echo "$HELD left out; recipe: -p epochs $EPOCHS -p threads $THREADS $RECIPE_ARGS" > "$OUT/protocol.txt"
 $LGMOT run mot17_default -p held_out "$HELD" -p threads "$THREADS" --out "$OUT/shipped-recipe" > "$OUT/shipped-recipe.log" 2>&1
 base=$(ls "$OUT"/shipped-recipe/*/model/model.pt)
-$LGMOT run real_geometry -p init_from "$base" -p exclude "[$HELD]" -p epochs "$EPOCHS" -p threads "$THREADS" --out "$OUT/real-recipe" > "$OUT/real-recipe.log" 2>&1
+# shellcheck disable=SC2086
+$LGMOT run real_geometry -p init_from "$base" -p exclude "[$HELD]" -p epochs "$EPOCHS" -p threads "$THREADS" $RECIPE_ARGS --out "$OUT/real-recipe" > "$OUT/real-recipe.log" 2>&1
 real=$(ls "$OUT"/real-recipe/real-geometry-*/real_geometry.pt)
 $LGMOT track --data "$M17" --seqs "$HELD" --model "$base" --out "$OUT/results/shipped-recipe" > "$OUT/track.log" 2>&1
 $LGMOT track --data "$M17" --seqs "$HELD" --model "$real" --out "$OUT/results/real-recipe" >> "$OUT/track.log" 2>&1
