@@ -92,7 +92,7 @@ def postprocess_tracks(df: pd.DataFrame, min_len: int = 2, interpolate: bool = T
     """LG-MOT's output post-processing: `drop_short_tracks`, then `interpolate_tracks`. With `stitch` = [max gap in
     seconds, distance] (both > 0), `stitch_tracks` joins fragments in between, so that filling also closes the joined gaps.
     Peers scored as `<peer>+interp` (`lgmot.eval.compare(postprocess=postprocess_tracks)`) get the first two only:
-    stitching settings are calibrated per model, and the README measures the peers given lgmot's as well."""
+    stitching settings are calibrated per model, and docs/results.md measures the peers given lgmot's as well."""
     out = drop_short_tracks(df, min_len)
     if len(stitch) and min(stitch) > 0: out = stitch_tracks(out, round(stitch[0] * fps), stitch[1], fps, image_size=image_size)
     return interpolate_tracks(out, max_gap) if interpolate else out.sort_values(["frame", "id"], kind="stable").reset_index(drop=True)

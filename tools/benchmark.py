@@ -1,4 +1,4 @@
-"""Benchmarks reported in the README and the issues (not timed tests). Run: .venv/bin/python tools/benchmark.py [part ...]
+"""Benchmarks reported in the README, docs/results.md and the issues (not timed tests). Run: .venv/bin/python tools/benchmark.py [part ...]
 
 Parts: train (seconds per iteration and peak memory, lgmot preset, a 150-frame synthetic clip of ~15 people),
 memory (tracking peak memory of a 600- vs a 3000-frame sequence), speed (tracking fps of lgmot vs ByteTrack on the

@@ -1,6 +1,6 @@
 """Copies of a split's sequences whose detections are their ground-truth boxes (ids removed, one confidence, as
 `shared/data`'s DanceTrack and SportsMOT files), at every frame and at every 2nd, 3rd, ... frame: the given-box
-frame-rate table of the README ("Frame rate").
+frame-rate table of docs/results.md ("Frame rate").
 
     python tools/synthetic_boxes.py SPLIT_DIR OUT [STRIDE ...]     # strides default: 1 2 3
     # e.g. SPLIT_DIR = s/SYNTH/test after `lgmot synth --out s --train 0 --val 0 --test 2 --frames 300 --seed 0`;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Score one model on a synthetic split per domain (street, dance, sports), beside SORT, ByteTrack and OC-SORT on the
-# same detections: the synthetic tables of the README.
+# same detections: the synthetic tables of the README and docs/results.md.
 #   tools/synthetic_domains.sh MODEL SPLIT_DIR OUT [lgmot track options...]
 #   SPLIT_DIR: e.g. s/SYNTH/test after `lgmot synth --out s --train 0 --val 0 --test 2 --frames 300 --seed 0`
 #              (the validation split: `lgmot synth --out v --train 0 --val 2 --test 0 --frames 300 --seed 21`, v/SYNTH/val)
