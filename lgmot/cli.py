@@ -145,7 +145,8 @@ def track(data: Annotated[str, REQUIRED],   # ROOT holding <seq>/{seqinfo.ini, d
                         min_conf=None if min_conf < 0 else min_conf, overrides=list(set or []))
     for name, s in rep["sequences"].items():
         twice = " (tracked twice to choose the camera; graph.level0_camera_select)" if s.get("tracked_twice") else ""
-        print(f"{name}: {s['tracks']} tracks, {s['frames']} frames, {s['fps']} fps{twice}")
+        rate = f"{s['fps']} fps" if s["fps"] is not None else "no detections"
+        print(f"{name}: {s['tracks']} tracks, {s['frames']} frames, {rate}{twice}")
     print(f"results in {out}")
     return rep
 

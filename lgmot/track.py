@@ -532,6 +532,8 @@ def track_dataset(data_root, out_dir, model_path=None, det_name: str = "det", se
                                          "camera_speed": seq.camera_speed, "camera_out": camera_out,
                                          # graph.level0_camera_select tracked it both ways: `seconds` and `fps` count both
                                          "tracked_twice": chooses_camera(seq, seq_cfg),
-                                         "seconds": round(t["seconds"], 3), "fps": round(n_frames / max(t["seconds"], 1e-9), 1)}
+                                         "seconds": round(t["seconds"], 3),
+                                         # no detections: nothing was associated, so no rate
+                                         "fps": round(n_frames / max(t["seconds"], 1e-9), 1) if len(seq.dets) else None}
     with atomic_write(out_dir / "track.json") as f: json.dump(report, f, indent=1)
     return report

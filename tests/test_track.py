@@ -46,6 +46,14 @@ def test_tracks_a_sequence_without_gt_and_frames(mot17_full, tmp_path, tiny_mode
     assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", json.loads((tmp_path / "out" / "track.json").read_text())["commit"])
 
 
+def test_a_sequence_without_detections_gets_an_empty_result_and_no_rate(mot17_full, tmp_path, tiny_model):
+    seq = _copy_without(mot17_full / "MOT17-09", tmp_path / "data" / "MOT17-09")
+    (seq / "det" / "det.txt").write_text("")
+    rep = track_dataset(tmp_path / "data", tmp_path / "out", model_path=tiny_model)["sequences"]["MOT17-09"]
+    assert (rep["detections"], rep["tracks"], rep["fps"]) == (0, 0, None)   # not a rate of frames over no work
+    assert read_result_file(tmp_path / "out" / "MOT17-09.txt").empty
+
+
 def test_never_overwrites_results_and_checks_inputs_first(tmp_path, tiny_model, mot17_full):
     _copy_without(mot17_full / "MOT17-09", tmp_path / "data" / "MOT17-09")
     out = tmp_path / "out"; out.mkdir(); (out / "MOT17-09.txt").write_text("keep me\n")
