@@ -91,14 +91,14 @@ def part_speed():
         timing = {}; track_sequence(model, ts, cfg, timings=timing); return timing["seconds"]
     def bytetrack_s():
         t = time.perf_counter(); run_peer("bytetrack", seq); return time.perf_counter() - t
+    def rates(lgmot, bytetrack):
+        return {"lgmot_fps": round(frames / lgmot, 1), "bytetrack_fps": round(frames / bytetrack, 1),
+                "lgmot_over_bytetrack": round(bytetrack / lgmot, 3)}
     # the first call of each pays one-time costs (ByteTrack's lazy imports: about 0.35 s here); a process that tracks
     # several sequences pays them once, so the warm median of 3 is the comparison that holds per sequence
-    first, bt_first = lgmot_s(), bytetrack_s()
-    warm = sorted(lgmot_s() for _ in range(3))[1]; bt_warm = sorted(bytetrack_s() for _ in range(3))[1]
+    first = rates(lgmot_s(), bytetrack_s())
     return {"part": "speed", "model": BENCH_MODEL or "shipped", "set": BENCH_SET, "sequence": "MOT17-11", "frames": frames,
-            "lgmot_fps": round(frames / warm, 1), "bytetrack_fps": round(frames / bt_warm, 1), "lgmot_over_bytetrack": round(bt_warm / warm, 3),
-            "first_call": {"lgmot_fps": round(frames / first, 1), "bytetrack_fps": round(frames / bt_first, 1),
-                           "lgmot_over_bytetrack": round(bt_first / first, 3)}}
+            **rates(_median(lgmot_s), _median(bytetrack_s)), "first_call": first}
 
 # ByteTrack as its users run it: one process that imports `trackers`, reads a det file, tracks frame by frame, writes
 BYTETRACK_PROCESS = """
@@ -112,12 +112,15 @@ for f in range(1, int(det[:, 0].max()) + 1):
 np.savetxt(sys.argv[2], np.array(rows), delimiter=",", fmt="%.2f")
 """
 
+def _median(seconds_of_a_run, runs=3) -> float:
+    "Median of `runs` calls of `seconds_of_a_run` (which returns the seconds it measured)."
+    return sorted(seconds_of_a_run() for _ in range(runs))[runs // 2]
+
 def _wall(cmd, runs=3):
     "Median wall seconds of `cmd` as a whole process (interpreter start and imports included)."
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter(); subprocess.run(cmd, check=True, capture_output=True); times.append(time.perf_counter() - t)
-    return round(sorted(times)[len(times) // 2], 2)
+    def one():
+        t = time.perf_counter(); subprocess.run(cmd, check=True, capture_output=True); return time.perf_counter() - t
+    return round(_median(one, runs), 2)
 
 def part_startup():
     "`lgmot --help`, and `lgmot track` vs ByteTrack as whole processes on MOT17-02's 600 frames of public detections."
