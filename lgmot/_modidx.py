@@ -698,6 +698,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.train._write_metrics': ('train.html#_write_metrics', 'lgmot/train.py'),
                              'lgmot.train.active_depth': ('train.html#active_depth', 'lgmot/train.py'),
                              'lgmot.train.augment_clip': ('train.html#augment_clip', 'lgmot/train.py'),
+                             'lgmot.train.config_differences': ('train.html#config_differences', 'lgmot/train.py'),
                              'lgmot.train.edge_statistics_sample': ('train.html#edge_statistics_sample', 'lgmot/train.py'),
                              'lgmot.train.epoch_batches': ('train.html#epoch_batches', 'lgmot/train.py'),
                              'lgmot.train.init_distributed': ('train.html#init_distributed', 'lgmot/train.py'),

@@ -12,17 +12,17 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 from torch import nn
-from .core import (Config, LgmotError, atomic_torch_save, atomic_write, git_commit, load_config, new_run_dir,
-                        progress, resolve_device, safe_torch_load, save_config, seed_everything)
+from .core import (Config, LgmotError, atomic_torch_save, atomic_write, config_to_dict, git_commit, load_config,
+                        new_run_dir, progress, resolve_device, safe_torch_load, save_config, seed_everything)
 from .graph import EDGE_FEATURES, clip_windows, forward_mask, oracle_hierarchy
 from .hierarchy import (CHECKPOINT_FORMAT, Clip, PreparedSequence, clip_nodes, hierarchy_forward, model_for, save_model)
 from .model import LgmotNet, fit_edge_normalization
 
 # %% auto #0
 __all__ = ['HISTORY_COLUMNS', 'training_clips', 'epoch_batches', 'active_depth', 'augment_clip', 'repeat_frames', 'HierarchyLoss',
-           'init_distributed', 'weights_digest', 'edge_statistics_sample', 'start_run', 'save_checkpoint',
-           'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns', 'train_epoch',
-           'training_lineage', 'train']
+           'init_distributed', 'weights_digest', 'edge_statistics_sample', 'config_differences', 'start_run',
+           'save_checkpoint', 'restore_checkpoint', 'read_metrics', 'lr_at', 'init_model_from', 'refit_edge_columns',
+           'train_epoch', 'training_lineage', 'train']
 
 # %% ../nbs/09_train.ipynb #3b66a00f
 def training_clips(seqs: list[PreparedSequence], cfg: Config) -> list[Clip]:
@@ -147,6 +147,14 @@ def edge_statistics_sample(clips: list[Clip], cfg: Config, device="cpu", n_clips
     return feats
 
 # %% ../nbs/09_train.ipynb #630214da
+def config_differences(a: Config, b: Config) -> list[tuple[str, object, object]]:
+    "The dotted keys where two configs differ, with each one's value: what a refused resume names."
+    def flat(d, prefix=""):
+        return {k2: v2 for k, v in d.items()
+                for k2, v2 in (flat(v, f"{prefix}{k}.").items() if isinstance(v, dict) else [(f"{prefix}{k}", v)])}
+    fa, fb = flat(config_to_dict(a)), flat(config_to_dict(b))
+    return [(k, fa.get(k), fb.get(k)) for k in sorted(fa.keys() | fb.keys()) if fa.get(k) != fb.get(k)]
+
 def start_run(cfg: Config, seqs: list[PreparedSequence], out_dir, run_name: str | None, resume, rank: int, world: int) -> Path:
     "The run folder: a new one (rank 0 writes config and run.json) or `resume`, whose config must equal `cfg`."
     run = Path(resume) if resume is not None else None
@@ -159,8 +167,9 @@ def start_run(cfg: Config, seqs: list[PreparedSequence], out_dir, run_name: str 
                        "node_input": cfg.model.node_input, "started": time.strftime("%Y-%m-%d %H:%M:%S")}, f, indent=1)
     if world > 1:   # every rank needs the folder rank 0 made
         box = [str(run) if rank == 0 else None]; dist.broadcast_object_list(box, src=0); run = Path(box[0])
-    if resume is not None and load_config(run / "config.yaml") != cfg:
-        raise LgmotError("resume: the config differs from the run's config.yaml", run / "config.yaml")
+    if resume is not None and (saved := load_config(run / "config.yaml")) != cfg:
+        changed = ", ".join(f"{k} (run: {a!r}, now: {b!r})" for k, a, b in config_differences(saved, cfg))
+        raise LgmotError(f"resume: the config differs from the run's config.yaml in {changed}", run / "config.yaml")
     return run
 
 def save_checkpoint(run: Path, model: LgmotNet, opt, epoch: int, iteration: int, history: list[dict], keep: bool) -> None:

@@ -239,6 +239,22 @@ def test_real_geometry_recipe_notebook(tmp_path):
     (a, _), (b, _) = load_model(m["trained_model"]), load_model(m2["model"])
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
     assert model_trained_on(m2["model"]) == lineage
+    # continuing a training folder: a finished one trains nothing more, keeps its weights, and the report says so
+    first_run_args = ["-p", "data_roots", yaml_list(map(str, roots)), "-p", "epochs", "1", "-p", "overrides", over,
+                      "-p", "distractors", "", "-p", "threads", "1", "-p", "holdout_tail", "0.3", "-p", "train_time_strides", "[1, 2]",
+                      "-p", "synth_train", "1", "-p", "synth_frames", "12", "-p", "synth_seed", "9", "-p", "calibrate_thresholds", "false",
+                      "-p", "calibrate_camera", "false"]
+    folder = str(Path(m["trained_model"]).parent)
+    before = Path(m["trained_model"]).read_bytes()
+    r = lgmot("run", "real_geometry", *first_run_args, "-p", "resume_training", folder, "--out", str(tmp_path / "rg3"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    m3 = check_run_folder(tmp_path / "rg3", "real_geometry")
+    assert m3["resumed_training"] == folder and m3["trained_model"] == m["trained_model"]
+    assert Path(m["trained_model"]).read_bytes() == before
+    # more epochs than the folder was started with: refused, naming the key, before any training
+    r = lgmot("run", "real_geometry", *first_run_args[:5], "2", *first_run_args[6:], "-p", "resume_training", folder,
+              "--out", str(tmp_path / "rg4"))
+    assert r.returncode != 0 and "config.yaml in train.epochs (run: 1, now: 2)" in r.stderr, r.stderr[-3000:]
 
 
 def test_synth_appearance_recipe_notebook(tmp_path):

@@ -51,7 +51,8 @@ def test_resume_after_stop_equals_uninterrupted(tmp_path):
 def test_resume_rejects_a_different_config(tmp_path):
     cfg = small_cfg("train.epochs=2", "train.save_every=1")
     run = train(cfg, seqs(), tmp_path, stop_after_epochs=1, verbose=False)
-    with pytest.raises(LgmotError, match="config differs"):
+    # the error names the key that changed and both values, so the user sees what to put back
+    with pytest.raises(LgmotError, match=r"config differs from the run's config.yaml in train.lr \(run: 0.0003, now: 0.1\)"):
         train(small_cfg("train.epochs=2", "train.save_every=1", "train.lr=0.1"), seqs(), resume=run, verbose=False)
 
 
