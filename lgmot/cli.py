@@ -57,8 +57,7 @@ def synth(out: Annotated[str, REQUIRED],     # dataset root to create (sequences
           height: int = 360,         # frame height in pixels
           seed: int = 0,             # dataset seed (same seed, same bytes)
           difficulty: Annotated[str, MANY] = None,  # difficulty knobs, e.g. dance.swap_share=0.8 sports.zoom_max=1.3
-          calibrate: bool = False,   # also run the peers and the oracle on the test split (>= 3 per domain) and print
-                                     # the calibration table beside the real benchmarks (OUT/calibration.csv)
+          calibrate: bool = False,   # also score the peers and the oracle on the test split (>= 3 per domain): OUT/calibration.csv
          ):
     "Make a synthetic language-annotated dataset in MOTChallenge layout."
     from lgmot.data.synth import make_dataset, summarize, difficulty_params, DOMAINS
@@ -334,10 +333,8 @@ def calibrate(data: Annotated[str, REQUIRED],   # validation ROOT: <seq>/{seqinf
               set: Annotated[str, MANY] = None,  # dotted overrides of the model's config before calibrating
               by: str = "f1",                   # f1 (edge F1 per level, fast) | idf1 | hota (of tracking the sequences)
               distractors: str = "",            # with --by idf1/hota: mot17 (MOT17's distractor classes removed) | mot20 | none
-              time_strides: Annotated[str, MANY] = None,  # with --by idf1/hota, e.g. 1 2 3: also calibrate every 2nd and
-                                                # 3rd frame, one setting per frame rate (tracking picks the nearest)
-              camera: bool = False,             # with --by idf1/hota: then choose on which sequences level 0 takes the
-                                                # camera's motion out, by how fast it moves (graph.level0_camera_gate*)
+              time_strides: Annotated[str, MANY] = None,  # with --by idf1/hota, e.g. 1 2 3: also every 2nd, 3rd frame (one setting per frame rate)
+              camera: bool = False,             # with --by idf1/hota: also choose where level 0 takes the camera's motion out (graph.level0_camera_gate*)
              ):
     "Calibrate per-level edge thresholds on validation sequences; write a model file that uses them."
     from lgmot.hierarchy import calibrate_thresholds, save_model
