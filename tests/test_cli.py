@@ -193,6 +193,59 @@ def test_recipe_scripts_refuse_bad_input_before_writing(tmp_path, script, args, 
     assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"] and not (tmp_path / "fresh").exists()
 
 
+STUB_LGMOT = r"""#!/usr/bin/env bash
+# stands in for lgmot in tools/mot17_loso.sh: logs each call, makes the files the script looks for
+echo "$*" >> "$STUB_LOG"
+out=""; json=""; resume=""; prev=""
+for a in "$@"; do
+  [ "$prev" = --out ] && out=$a; [ "$prev" = --json-out ] && json=$a; [ "$prev" = resume_training ] && resume=$a; prev=$a
+done
+case "$1 $2" in
+  "run mot17_default") mkdir -p "$out/lgmot-1/model"; touch "$out/lgmot-1/model/model.pt" ;;
+  "run real_geometry") mkdir -p "$out/real-geometry-2/model"; touch "$out/real-geometry-2/real_geometry.pt"
+                       if [ -n "$resume" ]; then touch "$resume/model.pt"; else touch "$out/real-geometry-2/model/model.pt"; fi ;;
+  track*) mkdir -p "$out" ;;
+  *) [ -n "$json" ] && echo "{}" > "$json" ;;
+esac
+"""
+
+
+def test_mot17_loso_resume_continues_an_interrupted_run(tmp_path):
+    "tools/mot17_loso.sh with RESUME=1 skips the finished stage, resumes the training in place and writes nothing over."
+    root = Path(__file__).parent.parent
+    data = tmp_path / "data"; (data / "MOT17-full/train/MOT17-09/gt").mkdir(parents=True)
+    (data / "MOT17-full/train/MOT17-09/gt/gt.txt").write_text("1,1,1,1,2,2,1,1,1\n")
+    stub = tmp_path / "lgmot"; stub.write_text(STUB_LGMOT); stub.chmod(0o755)
+    log = tmp_path / "calls.txt"
+    out = tmp_path / "loso"   # the shipped stage finished; training stopped after a checkpoint
+    (out / "shipped-recipe/lgmot-1/model").mkdir(parents=True); (out / "shipped-recipe/lgmot-1/model/model.pt").write_text("w")
+    (out / "real-recipe/real-geometry-1/model/checkpoints").mkdir(parents=True)
+    (out / "real-recipe/real-geometry-1/model/checkpoints/last.pt").write_text("c")
+    (out / "real-recipe.log").write_text("epoch 8")
+    (out / "protocol.txt").write_text("MOT17-09 left out; recipe: -p epochs 20 -p threads 2 \n")
+    env = {**os.environ, "LGMOT": str(stub), "LGMOT_DATA": str(data), "STUB_LOG": str(log), "RESUME": "1"}
+    def loso(epochs="20", resume="1"):
+        return subprocess.run(["bash", str(root / "tools/mot17_loso.sh"), str(out), "MOT17-09", epochs], capture_output=True,
+                              text=True, timeout=60, env={**env, "RESUME": resume}, cwd=root)
+    # without RESUME an existing OUT is refused, as before
+    r = loso(resume="0"); assert r.returncode == 2 and "RESUME=1 continues" in r.stderr and not log.exists()
+    # other epochs than the run was started with: refused before anything runs
+    r = loso(epochs="10"); assert r.returncode == 2 and "was started as" in r.stderr and not log.exists()
+    r = loso(); assert r.returncode == 0, r.stderr
+    calls = log.read_text().splitlines()
+    assert not any(c.startswith("run mot17_default") for c in calls)            # the finished stage is not run again
+    training = out / "real-recipe/real-geometry-1/model"
+    [rg] = [c for c in calls if c.startswith("run real_geometry")]
+    assert f"-p init_from {out}/shipped-recipe/lgmot-1/model/model.pt" in rg and f"-p resume_training {training}" in rg
+    assert f"--out {out}/real-recipe-" in rg                                     # a new attempt's folder, the old one kept
+    assert (out / "real-recipe.log").read_text() == "epoch 8"
+    tracked = [c for c in calls if c.startswith("track")]
+    assert len(tracked) == 6 and sum(f"--model {training}/model.pt" in c for c in tracked) == 2   # the uncalibrated rows
+    assert (out / "table.json").exists() and (out / "diagnose-real-recipe.json").exists()
+    # once complete, a resume does nothing
+    n = len(calls); r = loso(); assert r.returncode == 0 and "complete" in r.stderr and len(log.read_text().splitlines()) == n
+
+
 @pytest.mark.parametrize("which, message", [("out", "never overwritten"), ("split", "split folder")])
 def test_synthetic_domains_script_refuses_bad_input_before_writing(tmp_path, which, message):
     "tools/synthetic_domains.sh: an existing OUT or a missing split folder is one line, exit 2, nothing written."
