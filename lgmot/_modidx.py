@@ -667,6 +667,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.track.decide_shared_chunks': ('track.html#decide_shared_chunks', 'lgmot/track.py'),
                              'lgmot.track.default_model_path': ('track.html#default_model_path', 'lgmot/track.py'),
                              'lgmot.track.drop_short_tracks': ('track.html#drop_short_tracks', 'lgmot/track.py'),
+                             'lgmot.track.fill_gaps_in_scene': ('track.html#fill_gaps_in_scene', 'lgmot/track.py'),
                              'lgmot.track.fills_gaps': ('track.html#fills_gaps', 'lgmot/track.py'),
                              'lgmot.track.frame_rate_row': ('track.html#frame_rate_row', 'lgmot/track.py'),
                              'lgmot.track.has_all_frames': ('track.html#has_all_frames', 'lgmot/track.py'),

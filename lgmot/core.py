@@ -72,6 +72,8 @@ class GraphConfig:
     level0_camera_gate_box_input: float = -1.0   # the same for given boxes; < 0: as level0_camera_gate
     level0_camera_select: bool = False   # where a gate takes the camera's motion out, track the sequence both ways and
                                     # keep it out only where that joins tracks (lgmot.track.camera_joins)
+    camera_all_levels: bool = False # where level 0 takes the camera's motion out, the deeper levels compare boxes and
+                                    # predict motion with it out too (lgmot.graph.level0_nodes); False: boxes as given there
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)
@@ -161,6 +163,8 @@ class TrackConfig:
     min_track_len: int = 2
     interpolate: bool = True       # fill gaps in tracks (detector output; see lgmot.track.fills_gaps)
     interpolate_box_input: bool = False   # fill them also when every detection has one confidence (given boxes)
+    interpolate_in_scene: bool = False    # where level 0 took the camera's motion out, fill along straight lines in the
+                                   # scene, not in the picture, which a pan bends (lgmot.track.fill_gaps_in_scene)
     stitch: list[float] = field(default_factory=list)   # [max gap in seconds, distance in heights]: join a track's end to a
                                    # later start both predict (lgmot.track.stitch_tracks); empty or gap 0: no stitching
     stitch_box_input: list[float] = field(default_factory=list)   # the same for given boxes; empty: as `stitch`

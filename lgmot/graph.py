@@ -135,9 +135,14 @@ def slice_detections(whole: ClipDetections, first_frame: int, last_frame: int) -
     return ClipDetections(det_id=cut(whole.det_id), frame=cut(whole.frame), box=cut(whole.box), gt_id=cut(whole.gt_id),
                           app=cut(whole.app), first_frame=int(first_frame), last_frame=int(last_frame), shift=cut(whole.shift))
 
-def level0_nodes(dets: ClipDetections) -> Nodes:
+def level0_nodes(dets: ClipDetections, camera_all_levels: bool = False) -> Nodes:
     """Level-0 nodes: one per detection. With `dets.shift` their boxes are moved back by the camera's motion, so
-    that level 0 compares where people are in the scene; merged nodes (`pool_nodes`) take the boxes as given."""
+    that level 0 compares where people are in the scene; merged nodes (`pool_nodes`) take the boxes as given, unless
+    `camera_all_levels`: then the nodes' detections are the moved boxes, and every level compares and predicts motion
+    in the scene (the result rows keep the boxes as given: they are read from the detection table by `det_id`)."""
+    if dets.shift is not None and camera_all_levels:
+        box = dets.box.clone(); box[:, :2] -= dets.shift
+        dets = replace(dets, box=box, shift=None)
     M = dets.num_dets
     box = dets.box.clone()
     if dets.shift is not None: box[:, :2] -= dets.shift

@@ -289,16 +289,17 @@ class Clip:
     last_frame: int
     parts: tuple = ()
 
-def clip_nodes(clip: Clip, device="cpu", memo: TrackingMemo | None = None) -> Nodes:
+def clip_nodes(clip: Clip, device="cpu", memo: TrackingMemo | None = None, camera_all_levels: bool = False) -> Nodes:
     """Level-0 nodes of a clip; with a `memo`, cut from the whole sequence's detections it keeps (read from the table
-    once per sequence, not once per clip)."""
+    once per sequence, not once per clip). `camera_all_levels`: `graph.camera_all_levels` (see `level0_nodes`)."""
     if memo is None:
-        return level0_nodes(clip_detections(clip.seq.dets, clip.first_frame, clip.last_frame, clip.seq.appearance, device=device))
+        return level0_nodes(clip_detections(clip.seq.dets, clip.first_frame, clip.last_frame, clip.seq.appearance, device=device),
+                            camera_all_levels)
     s = clip.seq
     if s.name not in memo.detections:
         f = s.dets["frame"]
         memo.detections[s.name] = clip_detections(s.dets, int(f.min()), int(f.max()), s.appearance, device=device)
-    return level0_nodes(slice_detections(memo.detections[s.name], clip.first_frame, clip.last_frame))
+    return level0_nodes(slice_detections(memo.detections[s.name], clip.first_frame, clip.last_frame), camera_all_levels)
 
 def inference_depth(model: LgmotNet | None, cfg: Config) -> int:
     "Levels tracking uses: never one the model's training curriculum did not reach (it would link at random)."
@@ -434,7 +435,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
     memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
-    nodes = [clip_nodes(c, device, memo if memo_applies else None) for c in clips]
+    nodes = [clip_nodes(c, device, memo if memo_applies else None, cfg.graph.camera_all_levels) for c in clips]
     if traces is not None:
         clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, n.dets.box,
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]

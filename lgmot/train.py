@@ -140,7 +140,7 @@ def edge_statistics_sample(clips: list[Clip], cfg: Config, device="cpu", n_clips
     pick = torch.randperm(len(clips), generator=g)[:n_clips].tolist()
     feats = {l: [] for l in range(cfg.graph.depth)}
     for i in pick:
-        nodes = clip_nodes(clips[i], device)
+        nodes = clip_nodes(clips[i], device, camera_all_levels=cfg.graph.camera_all_levels)
         if not (nodes.gt_id >= 0).any(): continue
         graphs, _ = oracle_hierarchy(nodes, cfg.graph, clips[i].seq.fps)
         for level, data in enumerate(graphs): feats[level].append(data.edge_attr[forward_mask(data)].cpu())
