@@ -1,7 +1,8 @@
 "The command line as a user meets it: synth -> train -> track -> eval, bad input, and the demo."
-import json, os, subprocess, sys
+import json, math, os, subprocess, sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -283,3 +284,34 @@ def test_synthetic_boxes_script(tmp_path):
     r = run(split, tmp_path / "fresh")
     assert r.returncode == 2 and "no ground truth" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["boxes", "split"]     # nothing half-written left behind
+
+
+def test_pan_copy_script(tmp_path):
+    """tools/pan_copy.py: every det and gt box moved by the same known pan, the picture enlarged to hold it; bad input
+    is one line, exit 2, and nothing is written."""
+    path = Path(__file__).parent.parent / "tools" / "pan_copy.py"
+    seq = tmp_path / "data" / "walk-01"; (seq / "gt").mkdir(parents=True); (seq / "det").mkdir()
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=walk-01\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=360\n")
+    gt = pd.DataFrame([(f, i, 100 + 5 * f + 200 * i, 50, 40, 100, 1, 1, 1.0) for f in range(1, 21) for i in (1, 2)])
+    gt.to_csv(seq / "gt" / "gt.txt", header=False, index=False)
+    gt[[0, 1, 2, 3, 4, 5]].assign(**{"1": -1, "6": 0.9}).to_csv(seq / "det" / "det.txt", header=False, index=False)
+    run = lambda *a: subprocess.run([sys.executable, str(path), *map(str, a)], capture_output=True, text=True, timeout=120)
+    r = run(tmp_path / "data", tmp_path / "pan", 2.0, 4, "walk-01")
+    assert r.returncode == 0, r.stderr
+    amplitude = 2.0 * 100 * 4 / (2 * math.pi)               # peak 2 box heights per second over a 4-second sweep
+    t = np.arange(1, 21) / 10
+    moved = pd.read_csv(tmp_path / "pan" / "walk-01" / "gt" / "gt.txt", header=None).sort_values([1, 0])
+    assert np.allclose(moved[moved[1] == 1][2].to_numpy() - gt[gt[1] == 1][2].to_numpy(),
+                       amplitude * (1 + np.sin(2 * math.pi * t / 4)), atol=1e-3)
+    assert (moved[[4, 5, 6, 7]].to_numpy() == gt.sort_values([1, 0])[[4, 5, 6, 7]].to_numpy()).all()   # sizes, flags kept
+    det = pd.read_csv(tmp_path / "pan" / "walk-01" / "det" / "det.txt", header=None)
+    assert len(det) == 40 and np.allclose(det[2].min(), gt[2].min() + amplitude * (1 + np.sin(2 * math.pi * 0.1 / 4)), atol=1e-3)
+    info = (tmp_path / "pan" / "walk-01" / "seqinfo.ini").read_text()
+    assert f"imWidth={math.ceil(640 + 2 * amplitude)}" in info and "seqLength=20" in info and "frameRate=10" in info
+    for args, message in (((tmp_path / "pan", 2.0, 4, "walk-01"), "never overwritten"),
+                          ((tmp_path / "fresh", 2.0, 4, "walk-99"), "no such sequence"),
+                          ((tmp_path / "fresh", "fast", 4, "walk-01"), "must be numbers"),
+                          ((tmp_path / "fresh", 0, 4, "walk-01"), "must be > 0")):
+        r = run(tmp_path / "data", *args)
+        assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "pan"]     # nothing half-written left behind
