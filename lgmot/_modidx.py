@@ -548,6 +548,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'lgmot.hierarchy._select_detections': ('hierarchy.html#_select_detections', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.best_threshold': ('hierarchy.html#best_threshold', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.calibrate_thresholds': ('hierarchy.html#calibrate_thresholds', 'lgmot/hierarchy.py'),
+                                 'lgmot.hierarchy.camera_all_levels_for': ('hierarchy.html#camera_all_levels_for', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.chunk_clusters': ('hierarchy.html#chunk_clusters', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.chunk_keys': ('hierarchy.html#chunk_keys', 'lgmot/hierarchy.py'),
                                  'lgmot.hierarchy.clip_nodes': ('hierarchy.html#clip_nodes', 'lgmot/hierarchy.py'),

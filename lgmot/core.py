@@ -72,8 +72,10 @@ class GraphConfig:
     level0_camera_gate_box_input: float = -1.0   # the same for given boxes; < 0: as level0_camera_gate
     level0_camera_select: bool = False   # where a gate takes the camera's motion out, track the sequence both ways and
                                     # keep it out only where that joins tracks (lgmot.track.camera_joins)
-    camera_all_levels: bool = False # where level 0 takes the camera's motion out, the deeper levels compare boxes and
-                                    # predict motion with it out too (lgmot.graph.level0_nodes); False: boxes as given there
+    camera_all_levels: bool = True  # where level 0 takes the camera's motion out of detector output, the deeper levels
+                                    # compare boxes and predict motion with it out too (lgmot.graph.level0_nodes; False:
+                                    # boxes as given there; docs/results.md "Tracking under a pan")
+    camera_all_levels_box_input: bool = False   # the same for given boxes (on DanceTrack it cost 0.8 HOTA / 1.5 IDF1)
 
     @property
     def depth(self) -> int: return len(self.frames_per_level)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.optimize, scipy.sparse, scipy.sparse.csgraph
 import torch
-from .core import (Config, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
+from .core import (Config, GraphConfig, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
 from .data.mot import Sequence, camera_shift, camera_speed, is_box_input, load_sequence
 from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
@@ -25,11 +25,11 @@ from .model import LgmotNet, edge_probabilities, lgmot_loss
 __all__ = ['LANGUAGE_CONTROLS', 'CHECKPOINT_FORMAT', 'DIAGNOSTIC_COLUMNS', 'THRESHOLD_GRID', 'greedy_projection',
            'unique_small_matching', 'exact_projection', 'round_edges', 'level_threshold', 'tracking_steps',
            'PreparedSequence', 'encode_language', 'sequence_fingerprint', 'trained_on_any', 'language_control',
-           'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'clip_nodes', 'inference_depth',
-           'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward', 'shared_levels',
-           'TrackingMemo', 'thresholds_through', 'chunk_keys', 'chunk_clusters', 'trace_clip', 'node_table',
-           'edge_table', 'model_for', 'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on', 'roc_auc',
-           'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
+           'shuffle_scenes', 'prepare_sequence', 'toy_sequence', 'Clip', 'camera_all_levels_for', 'clip_nodes',
+           'inference_depth', 'forward_edge_labels', 'LevelTrace', 'HierarchyTrace', 'node_purity', 'hierarchy_forward',
+           'shared_levels', 'TrackingMemo', 'thresholds_through', 'chunk_keys', 'chunk_clusters', 'trace_clip',
+           'node_table', 'edge_table', 'model_for', 'save_model', 'load_model', 'zero_subnormal_', 'model_trained_on',
+           'roc_auc', 'edge_diagnostics', 'best_threshold', 'sequence_clips', 'calibrate_thresholds', 'text_cache_root',
            'select_sequences', 'load_sequences']
 
 # %% ../nbs/08_hierarchy.ipynb #c2c95d6c
@@ -289,9 +289,16 @@ class Clip:
     last_frame: int
     parts: tuple = ()
 
+def camera_all_levels_for(seq: PreparedSequence, graph: GraphConfig) -> bool:
+    """Whether every level of `seq` works with the camera's motion taken out: only where level 0 does (`prepare_sequence`
+    added `shift_x`), as `graph.camera_all_levels` says for detector output and `graph.camera_all_levels_box_input` for
+    given boxes (`lgmot.data.mot.is_box_input`)."""
+    if "shift_x" not in seq.dets.columns: return False
+    return graph.camera_all_levels_box_input if is_box_input(seq.dets) else graph.camera_all_levels
+
 def clip_nodes(clip: Clip, device="cpu", memo: TrackingMemo | None = None, camera_all_levels: bool = False) -> Nodes:
     """Level-0 nodes of a clip; with a `memo`, cut from the whole sequence's detections it keeps (read from the table
-    once per sequence, not once per clip). `camera_all_levels`: `graph.camera_all_levels` (see `level0_nodes`)."""
+    once per sequence, not once per clip). `camera_all_levels`: see `camera_all_levels_for` and `level0_nodes`."""
     if memo is None:
         return level0_nodes(clip_detections(clip.seq.dets, clip.first_frame, clip.last_frame, clip.seq.appearance, device=device),
                             camera_all_levels)
@@ -435,7 +442,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
     memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
-    nodes = [clip_nodes(c, device, memo if memo_applies else None, cfg.graph.camera_all_levels) for c in clips]
+    nodes = [clip_nodes(c, device, memo if memo_applies else None, camera_all_levels_for(c.seq, cfg.graph)) for c in clips]
     if traces is not None:
         clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, n.dets.box,
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]

@@ -15,7 +15,8 @@ from torch import nn
 from .core import (Config, LgmotError, atomic_torch_save, atomic_write, config_to_dict, git_commit, load_config,
                         new_run_dir, progress, resolve_device, safe_torch_load, save_config, seed_everything)
 from .graph import EDGE_FEATURES, clip_windows, forward_mask, oracle_hierarchy
-from .hierarchy import (CHECKPOINT_FORMAT, Clip, PreparedSequence, clip_nodes, hierarchy_forward, model_for, save_model)
+from .hierarchy import (CHECKPOINT_FORMAT, Clip, PreparedSequence, camera_all_levels_for, clip_nodes, hierarchy_forward,
+                             model_for, save_model)
 from .model import LgmotNet, fit_edge_normalization
 
 # %% auto #0
@@ -140,7 +141,7 @@ def edge_statistics_sample(clips: list[Clip], cfg: Config, device="cpu", n_clips
     pick = torch.randperm(len(clips), generator=g)[:n_clips].tolist()
     feats = {l: [] for l in range(cfg.graph.depth)}
     for i in pick:
-        nodes = clip_nodes(clips[i], device, camera_all_levels=cfg.graph.camera_all_levels)
+        nodes = clip_nodes(clips[i], device, camera_all_levels=camera_all_levels_for(clips[i].seq, cfg.graph))
         if not (nodes.gt_id >= 0).any(): continue
         graphs, _ = oracle_hierarchy(nodes, cfg.graph, clips[i].seq.fps)
         for level, data in enumerate(graphs): feats[level].append(data.edge_attr[forward_mask(data)].cpu())
