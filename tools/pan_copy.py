@@ -10,11 +10,12 @@ The pan is sinusoidal: x moves by A (1 + sin(2 pi t / PERIOD)), y by A/4 (1 + si
 so that x peaks at SPEED box heights per second. It speeds up and slows down, as a handheld or turning camera does,
 so that a straight line in the scene is a curve in the picture.
 """
-import math, shutil, sys, tempfile
+import math, sys
 from pathlib import Path
 import numpy as np
 from lgmot.core import LgmotError
 from lgmot.data.mot import read_det_file, read_gt_file, read_seqinfo, write_mot_txt, write_seqinfo
+from staged import staged_folder
 
 
 def pan_shift(frames: np.ndarray, fps: float, amplitude: float, period: float) -> tuple[np.ndarray, np.ndarray]:
@@ -51,15 +52,10 @@ def main(argv):
     if out.exists(): raise LgmotError("exists; runs are never overwritten", out)
     for s in seqs:
         if not (root / s / "seqinfo.ini").is_file(): raise LgmotError("no such sequence (seqinfo.ini not found)", root / s)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))   # renamed to OUT once all is written
-    try:
+    with staged_folder(out) as work:
         for s in seqs:
             a = pan_copy(root / s, work / s, speed, period)
             print(f"{s}: amplitude {a:.0f} px, peak {speed:g} box heights/s, period {period:g} s")
-        work.rename(out)
-    finally:
-        if work.exists(): shutil.rmtree(work)
     print(f"wrote {out}")
 
 

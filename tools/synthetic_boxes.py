@@ -6,10 +6,11 @@ frame-rate table of docs/results.md ("Frame rate").
     # e.g. SPLIT_DIR = s/SYNTH/test after `lgmot synth --out s --train 0 --val 0 --test 2 --frames 300 --seed 0`;
     # writes OUT/s1/<seq>, OUT/s2/<seq>, ...; then tools/synthetic_domains.sh MODEL OUT/s2 RESULTS per stride
 """
-import shutil, sys, tempfile
+import sys
 from pathlib import Path
 from lgmot.core import LgmotError
 from lgmot.data.mot import read_gt_file, read_seqinfo, write_frame_range, write_mot_txt
+from staged import staged_folder
 
 def gt_as_detections(seq_dir: Path, out_dir: Path) -> Path:
     "A copy of `seq_dir` (seqinfo.ini, gt/gt.txt) whose det/det.txt holds its considered pedestrian gt boxes, ids removed."
@@ -33,16 +34,11 @@ def main(argv):
     if strides[0] < 1: raise LgmotError(f"strides must be >= 1, got {strides}")
     seq_dirs = sorted(p for p in split.iterdir() if (p / "seqinfo.ini").is_file())
     if not seq_dirs: raise LgmotError("no sequence folders (with seqinfo.ini)", split)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))   # renamed to OUT once all is written
-    try:
+    with staged_folder(out) as work:
         for seq_dir in seq_dirs:
             base = gt_as_detections(seq_dir, work / "s1" / seq_dir.name)
             for s in strides:
                 if s > 1: write_frame_range(base, work / f"s{s}" / seq_dir.name, 1, read_seqinfo(base).length, step=s)
-        work.rename(out)
-    finally:
-        if work.exists(): shutil.rmtree(work)
     print(f"wrote {out}: strides {strides}")
 
 if __name__ == "__main__":
