@@ -507,6 +507,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'lgmot.graph.forward_edges': ('graph.html#forward_edges', 'lgmot/graph.py'),
                              'lgmot.graph.forward_mask': ('graph.html#forward_mask', 'lgmot/graph.py'),
                              'lgmot.graph.giou_cxcywh': ('graph.html#giou_cxcywh', 'lgmot/graph.py'),
+                             'lgmot.graph.given_boxes': ('graph.html#given_boxes', 'lgmot/graph.py'),
                              'lgmot.graph.instance_targets': ('graph.html#instance_targets', 'lgmot/graph.py'),
                              'lgmot.graph.join_graphs': ('graph.html#join_graphs', 'lgmot/graph.py'),
                              'lgmot.graph.level0_nodes': ('graph.html#level0_nodes', 'lgmot/graph.py'),

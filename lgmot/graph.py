@@ -16,11 +16,11 @@ from .core import LgmotError, GraphConfig
 
 # %% auto #0
 __all__ = ['DET_COLUMNS', 'SIGMA_APP', 'EDGE_FEATURES', 'clip_windows', 'overlapping_windows', 'ClipDetections', 'Nodes',
-           'clip_detections', 'slice_detections', 'level0_nodes', 'toy_detections', 'majority_ids', 'pool_nodes',
-           'candidate_edges', 'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories', 'constant_velocity_predictions',
-           'motion_giou', 'static_giou', 'pruning_motion', 'motion_weight', 'feet', 'appearance_distance',
-           'pruning_scores', 'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels', 'LevelGraph',
-           'batch_graphs', 'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges',
+           'clip_detections', 'slice_detections', 'given_boxes', 'level0_nodes', 'toy_detections', 'majority_ids',
+           'pool_nodes', 'candidate_edges', 'ltwh_to_cxcywh', 'giou_cxcywh', 'motion_histories',
+           'constant_velocity_predictions', 'motion_giou', 'static_giou', 'pruning_motion', 'motion_weight', 'feet',
+           'appearance_distance', 'pruning_scores', 'mutual_topk', 'edge_feature_names', 'edge_features', 'edge_labels',
+           'LevelGraph', 'batch_graphs', 'instance_targets', 'build_hierarchy_level', 'forward_mask', 'forward_edges',
            'cluster_labels', 'next_level_nodes', 'oracle_hierarchy', 'join_graphs']
 
 # %% ../nbs/06_graph.ipynb #e5a4e557
@@ -74,6 +74,8 @@ class ClipDetections:
     first_frame: int              # the clip's first frame: chunks of every level are aligned to it
     last_frame: int
     shift: torch.Tensor | None = None   # (M, 2) float: the camera's motion at each row's frame (`camera_shift`), or None
+    taken_out: torch.Tensor | None = None   # (M, 2): the camera's motion already taken out of `box` (`level0_nodes` with
+                                            # `camera_all_levels`), or None; `given_boxes` puts it back
 
     @property
     def num_dets(self) -> int: return int(self.frame.shape[0])
@@ -133,7 +135,13 @@ def slice_detections(whole: ClipDetections, first_frame: int, last_frame: int) -
     lo, hi = torch.searchsorted(whole.frame, torch.tensor([first_frame, last_frame + 1], device=whole.device)).tolist()
     cut = lambda t: None if t is None else t[lo:hi].clone()
     return ClipDetections(det_id=cut(whole.det_id), frame=cut(whole.frame), box=cut(whole.box), gt_id=cut(whole.gt_id),
-                          app=cut(whole.app), first_frame=int(first_frame), last_frame=int(last_frame), shift=cut(whole.shift))
+                          app=cut(whole.app), first_frame=int(first_frame), last_frame=int(last_frame), shift=cut(whole.shift),
+                          taken_out=cut(whole.taken_out))
+
+def given_boxes(dets: ClipDetections) -> torch.Tensor:
+    "(M, 4) the rows' boxes as the detections gave them, with any camera motion `level0_nodes` took out put back."
+    if dets.taken_out is None: return dets.box
+    return torch.cat([dets.box[:, :2] + dets.taken_out, dets.box[:, 2:]], 1)
 
 def level0_nodes(dets: ClipDetections, camera_all_levels: bool = False) -> Nodes:
     """Level-0 nodes: one per detection. With `dets.shift` their boxes are moved back by the camera's motion, so
@@ -142,7 +150,7 @@ def level0_nodes(dets: ClipDetections, camera_all_levels: bool = False) -> Nodes
     in the scene (the result rows keep the boxes as given: they are read from the detection table by `det_id`)."""
     if dets.shift is not None and camera_all_levels:
         box = dets.box.clone(); box[:, :2] -= dets.shift
-        dets = replace(dets, box=box, shift=None)
+        dets = replace(dets, box=box, shift=None, taken_out=dets.shift)
     M = dets.num_dets
     box = dets.box.clone()
     if dets.shift is not None: box[:, :2] -= dets.shift

@@ -16,7 +16,7 @@ import torch
 from .core import (Config, GraphConfig, LgmotError, atomic_torch_save, config_from_dict, config_to_dict, progress,
                         safe_torch_load)
 from .data.mot import Sequence, camera_shift, camera_speed, is_box_input, load_sequence
-from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels,
+from .graph import (ClipDetections, Nodes, batch_graphs, build_hierarchy_level, clip_detections, cluster_labels, given_boxes,
                          edge_feature_names, edge_labels, forward_edges, forward_mask, join_graphs, level0_nodes,
                          next_level_nodes, overlapping_windows, pool_nodes, slice_detections, toy_detections)
 from .model import LgmotNet, edge_probabilities, lgmot_loss
@@ -444,7 +444,7 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
     nodes = [clip_nodes(c, device, memo if memo_applies else None, camera_all_levels_for(c.seq, cfg.graph)) for c in clips]
     if traces is not None:
-        clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, n.dets.box,
+        clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, given_boxes(n.dets),
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
     losses, stats = [], {"edges": 0, "correct": 0, "labelled": 0}
     text = language or traces is not None   # a trace shows the language targets when the model has heads
@@ -511,7 +511,8 @@ def _output_slices(out, graphs) -> list[dict]:
 def _select_detections(d: ClipDetections, keep: torch.Tensor) -> ClipDetections:
     "The rows `keep` ((M,) bool) of `d`, still aligned to the clip's first frame."
     return replace(d, det_id=d.det_id[keep], frame=d.frame[keep], box=d.box[keep], gt_id=d.gt_id[keep],
-                   app=None if d.app is None else d.app[keep], shift=None if d.shift is None else d.shift[keep])
+                   app=None if d.app is None else d.app[keep], shift=None if d.shift is None else d.shift[keep],
+                   taken_out=None if d.taken_out is None else d.taken_out[keep])
 
 def shared_levels(cfg: Config) -> range:
     "The levels whose chunks overlapping clips can share: below the last, while each chunk length divides the next."
