@@ -148,12 +148,11 @@ def level0_nodes(dets: ClipDetections, camera_all_levels: bool = False) -> Nodes
     that level 0 compares where people are in the scene; merged nodes (`pool_nodes`) take the boxes as given, unless
     `camera_all_levels`: then the nodes' detections are the moved boxes, and every level compares and predicts motion
     in the scene (the result rows keep the boxes as given: they are read from the detection table by `det_id`)."""
-    if dets.shift is not None and camera_all_levels:
-        box = dets.box.clone(); box[:, :2] -= dets.shift
-        dets = replace(dets, box=box, shift=None, taken_out=dets.shift)
     M = dets.num_dets
     box = dets.box.clone()
-    if dets.shift is not None: box[:, :2] -= dets.shift
+    if dets.shift is not None:
+        box[:, :2] -= dets.shift
+        if camera_all_levels: dets = replace(dets, box=box.clone(), shift=None, taken_out=dets.shift)
     return Nodes(level=0, t_start=dets.frame.clone(), t_end=dets.frame.clone(), box_start=box,
                  box_end=box.clone(), app=None if dets.app is None else dets.app.clone(), gt_id=dets.gt_id.clone(),
                  det_to_node=torch.arange(M, device=dets.device), dets=dets)

@@ -442,7 +442,9 @@ def hierarchy_forward(model: LgmotNet | None, clips: list[Clip], cfg: Config, de
     gt_levels = set(range(depth)) if oracle else set(gt_levels)
     if model is None and len(gt_levels) < depth: raise LgmotError("hierarchy_forward needs a model unless every level is decided by gt")
     memo_applies = memo is not None and model is not None and traces is None and not with_loss and not language
-    nodes = [clip_nodes(c, device, memo if memo_applies else None, camera_all_levels_for(c.seq, cfg.graph)) for c in clips]
+    # once per sequence, not per clip: whether given boxes reads every detection's score
+    in_scene = {id(s): camera_all_levels_for(s, cfg.graph) for s in {id(c.seq): c.seq for c in clips}.values()}
+    nodes = [clip_nodes(c, device, memo if memo_applies else None, in_scene[id(c.seq)]) for c in clips]
     if traces is not None:
         clip_traces = [HierarchyTrace(c.seq.name, c.first_frame, c.last_frame, n.dets.det_id, n.dets.frame, given_boxes(n.dets),
                                       n.dets.gt_id) for c, n in zip(clips, nodes)]
